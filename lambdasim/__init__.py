@@ -1,0 +1,28 @@
+"""lambdasim: a discrete-event simulator of AWS Lambda scaling, latency and cost.
+
+>>> import lambdasim as ls
+>>> sc = ls.load("configs/quickstart.yaml")      # doctest: +SKIP
+>>> res = ls.run(sc, seed=7)                       # doctest: +SKIP
+>>> res.summary, res.timeseries, res.cost          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from lambdasim import dists, theory
+from lambdasim.config import ConfigError, Scenario, load, loads
+from lambdasim.results import RunResult
+from lambdasim.simulation import run
+
+__all__ = [
+    "ConfigError",
+    "RunResult",
+    "Scenario",
+    "__version__",
+    "dists",
+    "load",
+    "loads",
+    "run",
+    "theory",
+]

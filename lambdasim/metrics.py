@@ -1,0 +1,318 @@
+"""Streaming metrics: memory does not grow with the number of invocations.
+
+* :class:`LogHistogram` — a DDSketch-style log-bucket histogram with a relative-error bound
+  (α = 1 %): any quantile is within 1 % of the exact sample quantile; histograms merge by adding
+  their counts.
+* :class:`Level` — a time-weighted level (concurrency, live environments): exact integral and
+  maximum, per output period and over the statistics window.
+* :class:`FunctionMetrics` — the :class:`lambdasim.records.OutcomeSink` of one function:
+  counters by outcome, histograms, billing totals and a per-period time series named as in
+  CloudWatch (aws-lambda-behaviour.md §11).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+
+__all__ = ["FunctionMetrics", "Level", "LogHistogram"]
+
+
+class LogHistogram:
+    """Log-bucket histogram of positive values (seconds) with relative accuracy ``alpha``.
+
+    Bucket ``i`` holds values in ``(γ^(i-1), γ^i]`` with ``γ = (1+α)/(1−α)``; the quantile
+    estimate ``2γ^i/(γ+1)`` is then within ``α`` of every value in the bucket. Values at or below
+    ``min_value`` (e.g. exact zeros) share one bucket whose estimate is 0.
+
+    Values are appended to a Python list (cheap in the hot path) and binned with numpy when
+    the buffer holds ``buffer`` values, so memory stays bounded.
+
+    Parameters
+    ----------
+    alpha : float
+        Relative accuracy, default 0.01 (1 %).
+    min_value, max_value : float
+        Range covered, seconds; larger values are clamped into the top bucket.
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.01,
+        min_value: float = 1e-6,
+        max_value: float = 1e6,
+        buffer: int = 65536,
+    ) -> None:
+        self.alpha = alpha
+        self.gamma = (1 + alpha) / (1 - alpha)
+        self._lg = math.log(self.gamma)
+        self.min_value = min_value
+        self._offset = math.ceil(math.log(min_value) / self._lg)
+        n = math.ceil(math.log(max_value) / self._lg) - self._offset + 2
+        self.counts: NDArray[np.int64] = np.zeros(n, dtype=np.int64)
+        self._buf: list[float] = []
+        self._buffer = buffer
+        #: Append one value (seconds); bound method for the hot path.
+        self.add = self._buf.append
+
+    def add_many(self, values: Sequence[float] | NDArray[np.float64]) -> None:
+        """Add many values at once."""
+        self._flush()
+        self._bin(np.asarray(values, dtype=np.float64))
+
+    def _flush(self) -> None:
+        if self._buf:
+            self._bin(np.asarray(self._buf, dtype=np.float64))
+            self._buf.clear()
+
+    def maybe_flush(self) -> None:
+        """Bin buffered values if the buffer is full (called periodically by the owner)."""
+        if len(self._buf) >= self._buffer:
+            self._flush()
+
+    def _bin(self, x: NDArray[np.float64]) -> None:
+        if x.size == 0:
+            return
+        idx = np.zeros(x.size, dtype=np.int64)
+        pos = x > self.min_value
+        idx[pos] = np.ceil(np.log(x[pos]) / self._lg).astype(np.int64) - self._offset + 1
+        np.clip(idx, 0, self.counts.size - 1, out=idx)
+        self.counts += np.bincount(idx, minlength=self.counts.size)
+
+    @property
+    def count(self) -> int:
+        """Number of values added."""
+        return int(self.counts.sum()) + len(self._buf)
+
+    def quantiles(self, qs: Sequence[float]) -> list[float]:
+        """Quantiles for probabilities ``qs`` in [0, 1]; NaN when empty.
+
+        Uses the lower empirical quantile (the value of rank ``ceil(q·n)``), so a quantile lies
+        within ``alpha`` of a sample value of that rank.
+        """
+        self._flush()
+        n = int(self.counts.sum())
+        if n == 0:
+            return [math.nan for _ in qs]
+        cum = np.cumsum(self.counts)
+        out = []
+        for q in qs:
+            rank = max(1, math.ceil(q * n - 1e-9))
+            i = int(np.searchsorted(cum, rank))
+            out.append(self._value(i))
+        return out
+
+    def _value(self, i: int) -> float:
+        if i == 0:
+            return 0.0
+        k = i - 1 + self._offset
+        return 2.0 * self.gamma**k / (self.gamma + 1.0)
+
+    def merge(self, other: LogHistogram) -> None:
+        """Add ``other``'s counts into this histogram (same alpha and range)."""
+        other._flush()
+        self._flush()
+        if other.counts.shape != self.counts.shape or other.alpha != self.alpha:
+            raise ValueError("histograms with different alpha or range cannot be merged")
+        self.counts += other.counts
+
+
+class Level:
+    """A piecewise-constant level over time, integrated exactly.
+
+    Changes must come in non-decreasing time order. The timeline is cut at ``edges`` (the ends
+    of output periods, the end of the warm-up and the horizon); for each segment the integral
+    and the maximum are kept.
+
+    Parameters
+    ----------
+    edges : sequence of float
+        Increasing segment end times; the last must be the horizon.
+    """
+
+    __slots__ = ("_edges", "_i", "area", "edge", "last", "level", "seg_area", "seg_max", "smax")
+
+    def __init__(self, edges: Sequence[float]) -> None:
+        self._edges = list(edges)
+        self._i = 0
+        self.edge = self._edges[0]
+        self.level = 0
+        self.last = 0.0
+        self.area = 0.0  # integral within the current segment
+        self.smax = 0  # max within the current segment
+        self.seg_area: list[float] = []
+        self.seg_max: list[int] = []
+
+    def roll(self, t: float) -> None:
+        """Close every segment that ends at or before ``t``."""
+        edges = self._edges
+        while t >= self.edge and self._i < len(edges):
+            self.seg_area.append(self.area + self.level * (self.edge - self.last))
+            self.seg_max.append(self.smax)
+            self.last = self.edge
+            self.area = 0.0
+            self.smax = self.level
+            self._i += 1
+            self.edge = edges[self._i] if self._i < len(edges) else math.inf
+
+    def up(self, t: float) -> None:
+        """The level rises by one at time ``t``."""
+        if t >= self.edge:
+            self.roll(t)
+        lv = self.level
+        self.area += lv * (t - self.last)
+        self.last = t
+        lv += 1
+        self.level = lv
+        if lv > self.smax:
+            self.smax = lv
+
+    def down(self, t: float) -> None:
+        """The level falls by one at time ``t``."""
+        if t >= self.edge:
+            self.roll(t)
+        self.area += self.level * (t - self.last)
+        self.last = t
+        self.level -= 1
+
+
+def make_edges(horizon_s: float, step_s: float, warmup_s: float) -> tuple[list[float], int]:
+    """Segment ends for :class:`Level`: period ends, the warm-up end and the horizon.
+
+    Returns the edges and the number of output periods.
+    """
+    n = max(1, math.ceil(horizon_s / step_s - 1e-9))
+    edges = {min(horizon_s, (k + 1) * step_s) for k in range(n)}
+    if 0 < warmup_s < horizon_s:
+        edges.add(warmup_s)
+    return sorted(edges), n
+
+
+class FunctionMetrics:
+    """Everything measured for one function during one run.
+
+    Requests that arrive before ``warmup_s`` are simulated but not counted; time-weighted
+    statistics start at ``warmup_s``. Time-series periods cover the whole horizon.
+    """
+
+    def __init__(
+        self, name: str, horizon_s: float, warmup_s: float, step_s: float, edges: list[float]
+    ) -> None:
+        self.name = name
+        self.warmup = warmup_s
+        self.step = step_s
+        self.inv_step = 1.0 / step_s
+        self.n_periods = max(1, math.ceil(horizon_s / step_s - 1e-9))
+        n = self.n_periods
+        # counters over the statistics window (requests arriving at or after warm-up)
+        self.arrivals = 0
+        self.outcomes = [0, 0, 0, 0]  # indexed by Outcome
+        self.throttle_events = 0  # every rejected attempt (CloudWatch Throttles)
+        self.throttle_reasons = [0, 0, 0]
+        self.cold_starts = 0
+        self.suppressed_inits = 0
+        self.invocations_run = 0  # billed requests (CloudWatch Invocations)
+        self.latency_sum = 0.0
+        self.duration_sum = 0.0
+        self.init_sum = 0.0
+        self.billed_ms = 0
+        self.init_billed_delta_ms = 0
+        self.latency = LogHistogram()
+        self.duration = LogHistogram()
+        self.init = LogHistogram()
+        # per-period series (whole horizon)
+        self.ts_invocations = [0] * n
+        self.ts_errors = [0] * n
+        self.ts_throttles = [0] * n
+        self.ts_cold = [0] * n
+        self.ts_duration_sum = [0.0] * n
+        self.ts_init_sum = [0.0] * n
+        self.concurrency = Level(edges)
+        self.environments = Level(edges)
+        self._flush_counter = 0
+
+    # ------------------------------------------------------------------ sink methods
+
+    def throttled(self, now: float, reason: int) -> None:
+        """One attempt rejected with 429."""
+        b = int(now * self.inv_step)
+        if b < self.n_periods:
+            self.ts_throttles[b] += 1
+        if now >= self.warmup:
+            self.throttle_events += 1
+            self.throttle_reasons[reason] += 1
+
+    def rejected(self, arrival: float) -> None:
+        """A request ended throttled (no attempts left)."""
+        if arrival >= self.warmup:
+            self.outcomes[3] += 1
+
+    def finished(
+        self,
+        start: float,
+        end: float,
+        arrival: float,
+        outcome: int,
+        cold: bool,
+        init_s: float,
+        duration_s: float,
+        billed_ms: int,
+        init_delta_ms: int,
+        suppressed: bool,
+    ) -> None:
+        """An admitted request ended at ``end``.
+
+        ``duration_s`` is the handler time as CloudWatch Duration reports it (suppressed re-init
+        included, INIT of a new environment excluded); ``init_s`` the INIT time of a cold start.
+        """
+        b = int(start * self.inv_step)
+        if b < self.n_periods:
+            self.ts_invocations[b] += 1
+            self.ts_duration_sum[b] += duration_s
+            if outcome:
+                self.ts_errors[b] += 1
+            if cold:
+                self.ts_cold[b] += 1
+                self.ts_init_sum[b] += init_s
+        if arrival < self.warmup:
+            return
+        self.outcomes[outcome] += 1
+        self.invocations_run += 1
+        self.duration_sum += duration_s
+        self.duration.add(duration_s)
+        self.billed_ms += billed_ms
+        if cold:
+            self.cold_starts += 1
+            self.init_sum += init_s
+            self.init.add(init_s)
+            self.init_billed_delta_ms += init_delta_ms
+        if suppressed:
+            self.suppressed_inits += 1
+        if outcome == 0:
+            lat = end - arrival
+            self.latency_sum += lat
+            self.latency.add(lat)
+        self._flush_counter += 1
+        if self._flush_counter >= 65536:
+            self._flush_counter = 0
+            self.latency.maybe_flush()
+            self.duration.maybe_flush()
+            self.init.maybe_flush()
+
+    def close(self, horizon_s: float) -> None:
+        """Close the time-weighted levels at the horizon."""
+        self.concurrency.roll(horizon_s)
+        self.environments.roll(horizon_s)
+
+    @property
+    def in_flight(self) -> int:
+        """Counted arrivals without an outcome at the horizon."""
+        return self.arrivals - sum(self.outcomes)
+
+
+

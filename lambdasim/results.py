@@ -1,0 +1,367 @@
+"""Immutable results of one run: summary, time series, cost, JSON, HTML."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lambdasim import cost as costmod
+from lambdasim.config import Scenario
+from lambdasim.metrics import FunctionMetrics, Level, make_edges
+
+__all__ = ["RunResult"]
+
+
+def _pkey(p: float) -> str:
+    return "p" + f"{p:g}"
+
+
+def _nan_to_none(x: float) -> float | None:
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def _level_window(level: Level, edges: Sequence[float], warmup: float, horizon: float) -> tuple[
+    float, int
+]:
+    """Time-weighted mean and max of a level over [warmup, horizon]."""
+    area = 0.0
+    mx = 0
+    for end, a, m in zip(edges, level.seg_area, level.seg_max, strict=False):
+        if end > warmup:
+            area += a
+            mx = max(mx, m)
+    return area / (horizon - warmup), mx
+
+
+def _level_periods(
+    level: Level, edges: Sequence[float], step: float, n: int, horizon: float
+) -> tuple[list[float], list[int]]:
+    """Per-period time-weighted mean and max."""
+    area = [0.0] * n
+    mx = [0] * n
+    prev = 0.0
+    for end, a, m in zip(edges, level.seg_area, level.seg_max, strict=False):
+        k = min(n - 1, int(prev / step + 1e-9))
+        area[k] += a
+        if m > mx[k]:
+            mx[k] = m
+        prev = end
+    means = [area[k] / (min(horizon, (k + 1) * step) - k * step) for k in range(n)]
+    return means, mx
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one simulated replication.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The effective scenario.
+    seed, rep : int
+        Root seed and replication number (together they reproduce the run).
+    summary : pandas.DataFrame
+        One row per function.
+    timeseries : pandas.DataFrame
+        Long format: ``time_s`` (period start), ``function``, ``metric``, ``value``.
+    totals : list of BillingTotals
+        What cost is computed from (no re-run needed for another pricing table).
+    invocations : pandas.DataFrame or None
+        Per-invocation log when run with ``trace=True``.
+    """
+
+    scenario: Scenario
+    seed: int
+    rep: int
+    summary: pd.DataFrame
+    timeseries: pd.DataFrame
+    totals: list[costmod.BillingTotals]
+    account: dict[str, Any]
+    functions: dict[str, dict[str, Any]]
+    wall_s: float
+    invocations: pd.DataFrame | None = None
+    _histograms: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        scenario: Scenario,
+        seed: int,
+        rep: int,
+        metrics: Mapping[str, FunctionMetrics],
+        account_level: Level | None,
+        wall_s: float,
+        invocations: pd.DataFrame | None,
+    ) -> RunResult:
+        horizon = scenario.horizon_s
+        warmup = scenario.warmup_s
+        window = horizon - warmup
+        step = scenario.output.timeseries_step_s
+        edges, n = make_edges(horizon, step, warmup)
+        pcts = scenario.output.percentiles
+        table = costmod.load_table(scenario.pricing.table)
+        totals = []
+        funcs: dict[str, dict[str, Any]] = {}
+        rows = []
+        ts_frames = []
+        times = np.arange(n, dtype=np.float64) * step
+        for name, m in metrics.items():
+            fn = scenario.functions[name]
+            t = costmod.BillingTotals(
+                function=name,
+                architecture=fn.architecture,
+                memory_mb=fn.memory_mb,
+                requests=m.invocations_run,
+                billed_ms=m.billed_ms,
+                init_billed_ms_delta=m.init_billed_delta_ms,
+                seconds=window,
+                ephemeral_storage_mb=fn.ephemeral_storage_mb,
+            )
+            totals.append(t)
+            succ = m.outcomes[0]
+            lat_q = m.latency.quantiles([p / 100 for p in pcts])
+            dur_q = m.duration.quantiles([0.5, 0.99])
+            init_q = m.init.quantiles([0.5, 0.99])
+            c_mean, c_max = _level_window(m.concurrency, edges, warmup, horizon)
+            e_mean, e_max = _level_window(m.environments, edges, warmup, horizon)
+            ran = m.invocations_run
+            funcs[name] = {
+                "invocations": m.arrivals,
+                "succeeded": succ,
+                "errors": m.outcomes[1],
+                "timeouts": m.outcomes[2],
+                "throttled": m.outcomes[3],
+                "in_flight_end": m.in_flight,
+                "cold_starts": m.cold_starts,
+                "cold_start_rate": m.cold_starts / ran if ran else None,
+                "latency_s": {
+                    "mean": m.latency_sum / succ if succ else None,
+                    **{_pkey(p): _nan_to_none(q) for p, q in zip(pcts, lat_q, strict=True)},
+                },
+                "duration_s": {
+                    "mean": m.duration_sum / ran if ran else None,
+                    "p50": _nan_to_none(dur_q[0]),
+                    "p99": _nan_to_none(dur_q[1]),
+                },
+                "init_s": {
+                    "mean": m.init_sum / m.cold_starts if m.cold_starts else None,
+                    "p50": _nan_to_none(init_q[0]),
+                    "p99": _nan_to_none(init_q[1]),
+                },
+                "concurrency": {"mean": c_mean, "max": c_max},
+                "environments": {"mean": e_mean, "max": e_max},
+                "throttle_events": m.throttle_events,
+                "throttles_by_reason": {
+                    "ConcurrentInvocationLimitExceeded": m.throttle_reasons[0],
+                    "ReservedFunctionConcurrentInvocationLimitExceeded": m.throttle_reasons[1],
+                    "ScalingRateExceeded": m.throttle_reasons[2],
+                },
+                "suppressed_inits": m.suppressed_inits,
+                "invocations_run": ran,
+            }
+            ts_frames.append(_function_series(name, m, times, edges, step, n, horizon))
+        for t in totals:
+            funcs[t.function]["billed_gb_s"] = costmod.billed_gb_s(t, table)
+        cost_df = costmod.run_cost(totals, table, region=scenario.account.region)
+        for name, row in cost_df.iterrows():
+            funcs[str(name)]["cost_usd"] = {
+                "requests": float(row["requests_usd"]),
+                "duration": float(row["duration_usd"] + row["ephemeral_usd"]),
+                "total": float(row["total_usd"]),
+            }
+        for name, d in funcs.items():
+            rows.append(_summary_row(name, d, pcts))
+        if account_level is not None:
+            a_mean, a_max = _level_window(account_level, edges, warmup, horizon)
+            means, mx = _level_periods(account_level, edges, step, n, horizon)
+            ts_frames.append(_long("account", times, {
+                "ConcurrentExecutions": mx, "ConcurrentExecutionsMean": means}))
+        else:
+            only = next(iter(funcs.values()))
+            a_mean, a_max = only["concurrency"]["mean"], only["concurrency"]["max"]
+        account = {
+            "concurrency_max": a_max,
+            "concurrency_mean": a_mean,
+            "throttled": sum(d["throttled"] for d in funcs.values()),
+            "throttle_events": sum(d["throttle_events"] for d in funcs.values()),
+        }
+        summary = pd.DataFrame(rows).set_index("function")
+        timeseries = pd.concat(ts_frames, ignore_index=True)
+        res = cls(
+            scenario=scenario,
+            seed=seed,
+            rep=rep,
+            summary=summary,
+            timeseries=timeseries,
+            totals=totals,
+            account=account,
+            functions=funcs,
+            wall_s=wall_s,
+            invocations=invocations,
+            _histograms={n_: (m.latency, m.duration) for n_, m in metrics.items()},
+        )
+        res._stamp(summary)
+        res._stamp(timeseries)
+        return res
+
+    def _stamp(self, df: pd.DataFrame) -> None:
+        from lambdasim import __version__
+
+        df.attrs.update(
+            lambdasim_version=__version__,
+            scenario=self.scenario.name,
+            seed=self.seed,
+            rep=self.rep,
+            pricing_table=self.pricing_table,
+            numpy_version=np.__version__,
+        )
+
+    # ------------------------------------------------------------------ cost
+
+    @property
+    def pricing_table(self) -> str:
+        """Id of the pricing table the run's cost uses."""
+        return costmod.load_table(self.scenario.pricing.table).id
+
+    @property
+    def cost(self) -> pd.DataFrame:
+        """Cost of the simulated window per function (USD), under the scenario's table."""
+        return self.cost_with()
+
+    def cost_with(
+        self, *, table: str | Path | None = None, region: str | None = None
+    ) -> pd.DataFrame:
+        """Cost of the run under another pricing table or region, from totals (no re-run)."""
+        t = costmod.load_table(table if table is not None else self.scenario.pricing.table)
+        return costmod.run_cost(self.totals, t, region=region or self.scenario.account.region)
+
+    def monthly_cost(
+        self, *, table: str | Path | None = None, free_tier: bool | None = None, days: float = 30
+    ) -> pd.DataFrame:
+        """Projection of the run's rates to ``days`` days, with monthly tiers and free tier."""
+        t = costmod.load_table(table if table is not None else self.scenario.pricing.table)
+        ft = self.scenario.pricing.free_tier if free_tier is None else free_tier
+        return costmod.monthly_projection(
+            self.totals, t, free_tier=ft, days=days, region=self.scenario.account.region
+        )
+
+    # ------------------------------------------------------------------ output
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``lambdasim run --json`` document."""
+        from lambdasim import __version__
+
+        month = self.monthly_cost()
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "rep": self.rep,
+            "horizon_s": self.scenario.horizon_s,
+            "warmup_s": self.scenario.warmup_s,
+            "version": __version__,
+            "pricing_table": self.pricing_table,
+            "functions": self.functions,
+            "account": self.account,
+            "cost_usd": {
+                "total": sum(d["cost_usd"]["total"] for d in self.functions.values()),
+                "monthly_projection": {
+                    "days": 30,
+                    "free_tier": self.scenario.pricing.free_tier,
+                    "total": float(month["total_usd"].sum()),
+                    "functions": {str(k): float(v) for k, v in month["total_usd"].items()},
+                },
+            },
+            "wall_s": self.wall_s,
+        }
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write summary, time series and cost to ``path`` (a directory) as Parquet files."""
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        self.summary.reset_index().to_parquet(out / "summary.parquet")
+        self.timeseries.to_parquet(out / "timeseries.parquet")
+        self.cost.reset_index().to_parquet(out / "cost.parquet")
+        (out / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
+        return out
+
+    def _repr_html_(self) -> str:
+        cols = [c for c in self.summary.columns if c not in ("suppressed_inits",)]
+        table = self.summary[cols].to_html(float_format=lambda x: f"{x:.4g}")
+        total = sum(d["cost_usd"]["total"] for d in self.functions.values())
+        head = (
+            f"<p><b>lambdasim</b> run of <code>{html.escape(self.scenario.name)}</code>: "
+            f"seed {self.seed}, rep {self.rep}, {self.scenario.horizon_s:g} simulated s "
+            f"in {self.wall_s:.2f} wall s; cost ${total:.4f} "
+            f"({html.escape(self.pricing_table)})</p>"
+        )
+        return head + table
+
+    def __repr__(self) -> str:
+        return (
+            f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, rep={self.rep}, "
+            f"functions={list(self.functions)})"
+        )
+
+
+def _summary_row(name: str, d: dict[str, Any], pcts: Sequence[float]) -> dict[str, Any]:
+    row: dict[str, Any] = {"function": name}
+    for k in ("invocations", "succeeded", "errors", "timeouts", "throttled", "in_flight_end",
+              "cold_starts", "cold_start_rate"):
+        row[k] = d[k]
+    row["latency_mean_s"] = d["latency_s"]["mean"]
+    for p in pcts:
+        row[f"latency_{_pkey(p)}_s"] = d["latency_s"][_pkey(p)]
+    row["duration_mean_s"] = d["duration_s"]["mean"]
+    row["concurrency_mean"] = d["concurrency"]["mean"]
+    row["concurrency_max"] = d["concurrency"]["max"]
+    row["environments_mean"] = d["environments"]["mean"]
+    row["environments_max"] = d["environments"]["max"]
+    row["throttle_events"] = d["throttle_events"]
+    row["suppressed_inits"] = d["suppressed_inits"]
+    row["billed_gb_s"] = d["billed_gb_s"]
+    row["cost_usd"] = d["cost_usd"]["total"]
+    return row
+
+
+def _long(function: str, times: np.ndarray, series: Mapping[str, Sequence[float]]) -> pd.DataFrame:
+    frames = [
+        pd.DataFrame({"time_s": times, "function": function, "metric": metric,
+                      "value": np.asarray(vals, dtype=np.float64)})
+        for metric, vals in series.items()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _function_series(
+    name: str, m: FunctionMetrics, times: np.ndarray, edges: Sequence[float], step: float,
+    n: int, horizon: float,
+) -> pd.DataFrame:
+    inv = np.asarray(m.ts_invocations, dtype=np.float64)
+    cold = np.asarray(m.ts_cold, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dur = np.asarray(m.ts_duration_sum) / inv
+        init = np.asarray(m.ts_init_sum) / cold
+    c_mean, c_max = _level_periods(m.concurrency, edges, step, n, horizon)
+    e_mean, e_max = _level_periods(m.environments, edges, step, n, horizon)
+    return _long(name, times, {
+        "Invocations": inv,
+        "Errors": m.ts_errors,
+        "Throttles": m.ts_throttles,
+        "ColdStarts": cold,
+        "Duration": dur,
+        "InitDuration": init,
+        "ConcurrentExecutions": c_max,
+        "ConcurrentExecutionsMean": c_mean,
+        "Environments": e_max,
+        "EnvironmentsMean": e_mean,
+    })

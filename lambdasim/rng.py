@@ -1,0 +1,72 @@
+"""Named random streams derived from one root seed.
+
+Every stochastic source (arrivals of one workload, durations of one function, ...) gets its own
+``numpy.random.Generator`` built from ``SeedSequence(root, spawn_key=(rep, crc32(stream),
+crc32(owner)))`` (stack.md §2.6). A stream therefore depends only on the root seed, the replication,
+its purpose and its owner: changing one function's memory does not reshuffle another's arrivals,
+and what-if pairs share random numbers (common random numbers).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+__all__ = ["BLOCK", "BlockSampler", "Streams"]
+
+#: Random numbers are drawn in numpy blocks of this size and handed out one by one
+#: (architecture.md: per-call numpy sampling costs ~1 µs, a list pop ~30 ns).
+BLOCK = 4096
+
+
+def _key(name: str) -> int:
+    # Python's hash() is randomised per process; crc32 is stable across workers and runs.
+    return zlib.crc32(name.encode("utf-8"))
+
+
+class Streams:
+    """Factory of independent, reproducible generators.
+
+    Parameters
+    ----------
+    seed : int
+        Root seed of the run.
+    rep : int
+        Replication number; each replication has its own streams.
+    """
+
+    def __init__(self, seed: int, rep: int = 0) -> None:
+        self.seed = int(seed)
+        self.rep = int(rep)
+
+    def generator(self, stream: str, owner: str = "") -> np.random.Generator:
+        """Return the generator for ``stream`` (e.g. ``"durations"``) of ``owner`` (a function)."""
+        ss = np.random.SeedSequence(self.seed, spawn_key=(self.rep, _key(stream), _key(owner)))
+        return np.random.Generator(np.random.PCG64(ss))
+
+
+class BlockSampler:
+    """Hand out values of a vectorised sampler one at a time, refilling in blocks.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(n)`` returns a 1-D float array of ``n`` fresh samples.
+    block : int
+        Block size.
+    """
+
+    __slots__ = ("_block", "_buf", "_draw")
+
+    def __init__(self, draw: object, block: int = BLOCK) -> None:
+        self._draw = draw
+        self._block = block
+        self._buf: list[float] = []
+
+    def __call__(self) -> float:
+        buf = self._buf
+        if not buf:
+            # Reversed so that pop() returns values in the order they were drawn.
+            buf.extend(self._draw(self._block)[::-1].tolist())  # type: ignore[operator]
+        return buf.pop()

@@ -1,0 +1,1 @@
+"""The Lambda service model: one module per AWS concept (architecture.md)."""

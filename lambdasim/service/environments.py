@@ -1,0 +1,157 @@
+"""Execution environments: warm reuse, keep-alive, maximum lifetime (aws-lambda-behaviour.md §1).
+
+An environment serves one request at a time. After a request it is frozen (idle) and kept for a
+keep-alive period drawn afresh for each idle period; it is then reclaimed. It is also retired when
+it becomes idle after ``max_lifetime_s`` (AWS recycles environments "every few hours", §1.4).
+
+Warm requests go to the most recently used idle environment, which lets older ones expire; this
+is the routing SimFaaS uses and the one the steady-state cold-start model assumes
+(validation.md §1 item 3).
+
+Nothing here creates a SimPy event: expiry is lazy. Each idle period pushes ``(deadline, token,
+env)`` on a heap; before the environment count changes, deadlines that have passed are applied
+in time order, so the time-weighted environment count is exact without a timer per idle
+environment (architecture.md, "The hot path").
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["EnvironmentPool", "ExecutionEnvironment"]
+
+
+class ExecutionEnvironment:
+    """One execution environment (a Firecracker microVM) and the request it is serving."""
+
+    __slots__ = (
+        "arrival",
+        "born",
+        "caller",
+        "cold",
+        "dead",
+        "id",
+        "init_s",
+        "invoke_s",
+        "on_done",
+        "outcome",
+        "reset",
+        "start",
+        "suppressed",
+        "token",
+    )
+
+    def __init__(self, env_id: int, born: float) -> None:
+        self.id = env_id
+        self.born = born
+        self.token = -1  # identifies the current idle period; -1 while busy
+        self.dead = False
+        #: The last invoke crashed or timed out: the next one re-runs INIT first (§1.3).
+        self.reset = False
+        # the request being served
+        self.arrival = 0.0
+        self.start = 0.0
+        self.cold = False
+        self.suppressed = False
+        self.init_s = 0.0
+        self.invoke_s = 0.0
+        self.outcome = 0
+        self.caller: Any = None
+        self.on_done: Callable[[Any], None] | None = None
+
+
+class EnvironmentPool:
+    """The execution environments of one function.
+
+    Parameters
+    ----------
+    keep_alive : callable
+        Returns the next keep-alive period (seconds).
+    max_lifetime_s : float or None
+        Retire an environment that becomes idle at or after this age.
+    level : object with ``up(t)`` / ``down(t)``
+        Time-weighted count of live environments.
+    """
+
+    def __init__(
+        self,
+        keep_alive: Callable[[], float],
+        max_lifetime_s: float | None,
+        level: Any,
+    ) -> None:
+        self.keep_alive = keep_alive
+        self.max_lifetime = max_lifetime_s
+        self.level = level
+        self.idle: list[ExecutionEnvironment] = []  # most recently used last
+        self.heap: list[tuple[float, int, ExecutionEnvironment]] = []
+        self.dead_in_idle = 0
+        self.live = 0
+        self.created = 0
+        self._seq = 0
+
+    def expire(self, now: float) -> None:
+        """Reclaim every idle environment whose deadline is at or before ``now``."""
+        heap = self.heap
+        while heap and heap[0][0] <= now:
+            deadline, token, e = heapq.heappop(heap)
+            if e.token == token:  # still in the idle period that set this deadline
+                e.dead = True
+                e.token = -1
+                self.dead_in_idle += 1
+                self.live -= 1
+                self.level.down(deadline)
+        # Reclaimed environments stay in the stack until popped; compact when they dominate.
+        if self.dead_in_idle > 256 and 2 * self.dead_in_idle > len(self.idle):
+            self.idle = [e for e in self.idle if not e.dead]
+            self.dead_in_idle = 0
+
+    def acquire(self, now: float) -> ExecutionEnvironment | None:
+        """Take the most recently used live idle environment, or None."""
+        if self.heap and self.heap[0][0] <= now:
+            self.expire(now)
+        idle = self.idle
+        while idle:
+            e = idle.pop()
+            if e.dead:
+                self.dead_in_idle -= 1
+                continue
+            e.token = -1
+            return e
+        return None
+
+    def create(self, now: float) -> ExecutionEnvironment:
+        """A new environment, busy from ``now`` (call :meth:`acquire` first)."""
+        e = ExecutionEnvironment(self.created, now)
+        self.created += 1
+        self.live += 1
+        self.level.up(now)
+        return e
+
+    def release(self, e: ExecutionEnvironment, now: float) -> None:
+        """``e`` finished its request at ``now``: keep it warm or retire it."""
+        if self.heap and self.heap[0][0] <= now:
+            self.expire(now)
+        ml = self.max_lifetime
+        if ml is not None and now - e.born >= ml:
+            self.retire(e, now)
+            return
+        deadline = now + self.keep_alive()
+        if ml is not None and e.born + ml < deadline:
+            deadline = e.born + ml
+        self._seq += 1
+        e.token = self._seq
+        heapq.heappush(self.heap, (deadline, self._seq, e))
+        self.idle.append(e)
+
+    def retire(self, e: ExecutionEnvironment, now: float) -> None:
+        """Remove a busy environment at ``now``."""
+        e.dead = True
+        self.live -= 1
+        self.level.down(now)
+
+    def idle_count(self, now: float) -> int:
+        """Live idle environments at ``now``."""
+        self.expire(now)
+        return len(self.idle) - self.dead_in_idle

@@ -1,0 +1,95 @@
+"""What one invoke does inside an environment: INIT, handler, timeout, errors.
+
+aws-lambda-behaviour.md §1.1–1.3 and §10:
+
+* A new environment runs INIT first (held as busy concurrency). INIT is not part of CloudWatch
+  ``Duration``; under the pricing rules from 2025-08-01 it is billed.
+* An on-demand INIT longer than ``init_limit_s`` (10 s) times out; Lambda retries it inside the
+  first invoke, where it shares the function timeout with the handler (§1.2).
+* The handler runs for a sampled duration, scaled for memory. Past ``timeout_s`` the invoke is
+  a timeout error billed at the timeout, and the environment is reset: its next invoke re-runs
+  INIT first ("suppressed init"), and that time is part of that invoke's Duration (§1.3).
+* A function error happens with probability ``error_rate`` per attempt.
+"""
+
+from __future__ import annotations
+
+from lambdasim.config import Function
+from lambdasim.records import Outcome
+from lambdasim.rng import BlockSampler, Streams
+from lambdasim.units import billed_ms
+
+__all__ = ["Execution"]
+
+
+class Execution:
+    """Samplers and rules for the invokes of one function.
+
+    Parameters
+    ----------
+    name : str
+        Function name (the random streams' owner).
+    fn : Function
+        Its configuration.
+    streams : Streams
+        The run's random streams.
+    """
+
+    def __init__(self, name: str, fn: Function, streams: Streams) -> None:
+        dur = fn.duration.build()
+        factor = fn.duration_factor()
+        g = streams.generator("durations", name)
+        if factor == 1.0:
+            self.handler = BlockSampler(lambda n: dur.sample(g, n))
+        else:
+            self.handler = BlockSampler(lambda n: dur.sample(g, n) * factor)
+        init = fn.cold_start_dist()
+        gi = streams.generator("cold_start", name)
+        self.init = BlockSampler(lambda n: init.sample(gi, n))
+        gf = streams.generator("failures", name)
+        self.uniform = BlockSampler(lambda n: gf.random(n))
+        self.error_rate = fn.error_rate
+        self.timeout = fn.timeout_s
+        self.init_limit = fn.init_limit_s
+        self.mean_handler_s = dur.mean * factor
+
+    def plan(self, cold: bool, reset: bool) -> tuple[float, float, int, bool]:
+        """Decide one invoke.
+
+        Returns
+        -------
+        init_s : float
+            INIT before the invoke (0 when warm), seconds; counted as cold-start time.
+        invoke_s : float
+            The invoke phase (CloudWatch Duration): handler plus any suppressed or retried
+            INIT, capped at the timeout; seconds.
+        outcome : int
+            :class:`~lambdasim.records.Outcome` value.
+        suppressed : bool
+            The invoke re-ran INIT because the environment had been reset.
+        """
+        init_s = 0.0
+        extra = 0.0
+        if cold:
+            init_s = self.init()
+            lim = self.init_limit
+            if lim is not None and init_s > lim:
+                # INIT timed out at the limit; the retried INIT runs inside the invoke.
+                extra = init_s
+                init_s = lim
+        elif reset:
+            extra = self.init()
+        invoke_s = extra + self.handler()
+        if invoke_s > self.timeout:
+            return init_s, self.timeout, Outcome.TIMEOUT, reset and not cold
+        if self.error_rate > 0.0 and self.uniform() < self.error_rate:
+            return init_s, invoke_s, Outcome.ERROR, reset and not cold
+        return init_s, invoke_s, Outcome.SUCCEEDED, reset and not cold
+
+    @staticmethod
+    def billing(init_s: float, invoke_s: float) -> tuple[int, int]:
+        """Billed ms of the invoke, and the extra ms when INIT is billed too (§10.2)."""
+        b = billed_ms(invoke_s)
+        if init_s > 0.0:
+            return b, billed_ms(init_s + invoke_s) - b
+        return b, 0

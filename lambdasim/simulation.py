@@ -1,0 +1,194 @@
+"""The one place that wires the parts together: :func:`run` turns a Scenario into a RunResult."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from lambdasim.config import Scenario
+from lambdasim.metrics import FunctionMetrics, Level, make_edges
+from lambdasim.results import RunResult
+from lambdasim.rng import BlockSampler, Streams
+from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
+from lambdasim.service.environments import EnvironmentPool
+from lambdasim.service.execution import Execution
+from lambdasim.service.invoke import FunctionService
+from lambdasim.service.router import SyncFrontDoor
+from lambdasim.tracing import InvocationLog
+from lambdasim.workload.synthetic import arrival_times
+
+__all__ = ["run"]
+
+
+class _ArrivalDriver:
+    """Feeds one workload's arrival times into the simulation, one timeout per arrival."""
+
+    __slots__ = ("blocks", "buf", "door", "horizon", "i", "metrics", "sim", "warmup")
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        blocks: Iterator[np.ndarray],
+        door: SyncFrontDoor,
+        metrics: FunctionMetrics,
+        horizon: float,
+        warmup: float,
+    ) -> None:
+        self.sim = sim
+        self.blocks = blocks
+        self.door = door
+        self.metrics = metrics
+        self.horizon = horizon
+        self.warmup = warmup
+        self.buf: list[float] = []
+        self.i = 0
+
+    def schedule_next(self) -> None:
+        if self.i >= len(self.buf):
+            self.buf = next(self.blocks, np.empty(0)).tolist()
+            self.i = 0
+            if not self.buf:
+                return
+        t = self.buf[self.i]
+        self.i += 1
+        if t >= self.horizon:
+            return
+        Timeout(self.sim, max(0.0, t - self.sim._now)).callbacks.append(self._fire)  # type: ignore[union-attr]
+
+    def _fire(self, _ev: Any) -> None:
+        now = self.sim._now
+        if now >= self.warmup:
+            self.metrics.arrivals += 1
+        self.door.request(now)
+        self.schedule_next()
+
+
+def _sampler(dist: Any, g: np.random.Generator) -> Callable[[], float]:
+    return BlockSampler(lambda n: dist.sample(g, n))
+
+
+def run(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    rep: int = 0,
+    trace: bool = False,
+    progress: bool | None = None,
+) -> RunResult:
+    """Simulate one replication of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (:func:`lambdasim.load`).
+    seed : int, optional
+        Root seed; defaults to ``scenario.seed``, or a fresh one that is stored in the result.
+    rep : int
+        Replication number (selects independent random streams for the same seed).
+    trace : bool
+        Keep a per-invocation log in ``result.invocations`` (for short runs).
+    progress : bool or None
+        Show a simulated-time progress bar; None = when stderr is a terminal.
+
+    Returns
+    -------
+    RunResult
+    """
+    issues = scenario.cross_check()
+    if issues:
+        from lambdasim.config import ConfigError
+
+        raise ConfigError(issues)
+    if seed is None:
+        seed = scenario.seed
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+    wall0 = time.perf_counter()
+    streams = Streams(seed, rep)
+    sim = simpy.Environment()
+    horizon = scenario.horizon_s
+    warmup = scenario.warmup_s
+    step = scenario.output.timeseries_step_s
+    edges, _ = make_edges(horizon, step, warmup)
+    acct = scenario.account
+    reserved_total = sum(f.reserved_concurrency or 0 for f in scenario.functions.values())
+    account = AccountPool(acct.concurrency, reserved_total)
+    account_level = Level(edges) if len(scenario.functions) > 1 else None
+    log = InvocationLog() if trace else None
+
+    services: dict[str, FunctionService] = {}
+    metrics: dict[str, FunctionMetrics] = {}
+    for name, fn in scenario.functions.items():
+        m = FunctionMetrics(name, horizon, warmup, step, edges)
+        ka = fn.keep_alive_s.build()
+        pool = EnvironmentPool(
+            _sampler(ka, streams.generator("idle_ttl", name)), fn.max_lifetime_s, m.environments
+        )
+        if acct.scaling.mode == "none":
+            bucket: ScalingBucket | Unlimited = Unlimited()
+        else:
+            n10 = float(acct.scaling.envs_per_10s)
+            bucket = ScalingBucket(n10, n10 / 10.0)
+        svc = FunctionService(
+            sim, name, fn.reserved_concurrency, account, bucket, pool,
+            Execution(name, fn, streams), m, account_level,
+        )
+        svc.tracer = log
+        services[name] = svc
+        metrics[name] = m
+
+    doors: list[SyncFrontDoor] = []
+    for i, w in enumerate(scenario.workloads):
+        label = w.label(i)
+        svc = services[w.target]
+        jitter = None
+        if w.client_retry is not None:
+            gj = streams.generator("client_retry", label)
+            jitter = BlockSampler(lambda n, g=gj: g.random(n))
+        door = SyncFrontDoor(sim, svc, w.client_retry, jitter)
+        doors.append(door)
+        blocks = arrival_times(
+            w.arrivals, streams.generator("arrivals", label), scenario.resolve_path
+        )
+        _ArrivalDriver(sim, blocks, door, metrics[w.target], horizon, warmup).schedule_next()
+
+    show = sys.stderr.isatty() if progress is None else progress
+    if show:
+        _run_with_progress(sim, horizon)
+    else:
+        sim.run(until=horizon)
+
+    for name, svc in services.items():
+        svc.pool.expire(horizon)
+        metrics[name].close(horizon)
+    if account_level is not None:
+        account_level.roll(horizon)
+    wall = time.perf_counter() - wall0
+    return RunResult.build(
+        scenario=scenario,
+        seed=seed,
+        rep=rep,
+        metrics=metrics,
+        account_level=account_level,
+        wall_s=wall,
+        invocations=log.frame() if log is not None else None,
+    )
+
+
+def _run_with_progress(sim: simpy.Environment, horizon: float) -> None:
+    from tqdm.auto import tqdm
+
+    step = horizon / 200.0
+    with tqdm(total=horizon, unit="sim-s", desc="simulating", leave=False) as bar:
+        t = 0.0
+        while t < horizon:
+            nxt = min(horizon, t + step)
+            sim.run(until=nxt)
+            bar.update(nxt - t)
+            t = nxt

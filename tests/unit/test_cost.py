@@ -1,0 +1,263 @@
+"""Exact cost arithmetic: validation.md §4 examples, INIT rule, tiers, table loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lambdasim.cost import (
+    DEFAULT_TABLE,
+    BillingTotals,
+    PricingTable,
+    available_tables,
+    billed_gb_s,
+    cost_from_usage,
+    init_billed,
+    load_table,
+    monthly_projection,
+    run_cost,
+)
+
+pytestmark = pytest.mark.unit
+
+MONTH_S = 30 * 86400
+
+# The historic pricing page (validation.md §4 items 22–23) used $0.00001667 per GB-s and no
+# tiers; a user table in the shipped schema reproduces it.
+HISTORIC_YAML = """\
+id: "user@historic"
+effective_from: 2020-12-01
+retrieved_on: 2026-11-27
+source: ["validation.md §4 items 22-23 (historic AWS Lambda pricing page)"]
+billing_rules:
+  duration_granularity_ms: 1
+  init_billed_on_demand_from: 2025-08-01
+  provisioned_rounding_s: 300
+regions:
+  default:
+    architectures:
+      x86_64:
+        usd_per_request: 0.0000002
+        duration_tiers:
+          - {up_to_gb_s_per_month: null, usd_per_gb_s: 0.00001667}
+        provisioned_concurrency_usd_per_gb_s: 0.0000041667
+        provisioned_duration_usd_per_gb_s: 0.0000097222
+        ephemeral_storage_usd_per_gb_s: 0.0000000309
+    free_tier: {requests: 1000000, gb_s: 400000}
+    sqs:
+      standard_usd_per_request: 0.0000004
+      fifo_usd_per_request: 0.0000005
+      free_requests: 1000000
+      request_chunk_kb: 64
+      empty_receives_billed: true
+"""
+
+
+@pytest.fixture
+def historic(tmp_path: Path) -> PricingTable:
+    path = tmp_path / "historic.yaml"
+    path.write_text(HISTORIC_YAML, encoding="utf-8")
+    return load_table(path)
+
+
+@pytest.fixture
+def table() -> PricingTable:
+    return load_table("aws-lambda@2026-11")
+
+
+def example1() -> BillingTotals:
+    # 512 MB, 3 M invocations/month of 1 s each.
+    return BillingTotals("ex1", "x86_64", 512, 3_000_000, 3_000_000 * 1000, 0, MONTH_S)
+
+
+def example2() -> BillingTotals:
+    # 128 MB, 30 M invocations/month of 200 ms each.
+    return BillingTotals("ex2", "x86_64", 128, 30_000_000, 30_000_000 * 200, 0, MONTH_S)
+
+
+def tier_price(table: PricingTable, arch: str, i: int) -> float:
+    return table.regions["us-east-1"].architectures[arch].duration_tiers[i].usd_per_gb_s
+
+
+def request_price(table: PricingTable, arch: str = "x86_64") -> float:
+    return table.regions["us-east-1"].architectures[arch].usd_per_request
+
+
+# --- validation.md §4, historic page prices ---------------------------------------------------
+
+
+def test_example1_pricing_page(historic: PricingTable) -> None:
+    df = monthly_projection([example1()], historic, free_tier=True)
+    row = df.loc["ex1"]
+    assert row["billed_gb_s"] == 1_500_000.0
+    assert row["duration_usd"] == pytest.approx(18.34, abs=0.005)
+    assert row["requests_usd"] == pytest.approx(0.40, abs=0.005)
+    assert row["total_usd"] == pytest.approx(18.74, abs=0.005)
+    # The user table has no us-east-1 entry: default prices, and the fallback is reported.
+    assert df.attrs["pricing_table"] == "user@historic"
+    assert any("us-east-1" in w for w in df.attrs["warnings"])
+
+
+def test_example2_pricing_page(historic: PricingTable) -> None:
+    row = monthly_projection([example2()], historic, free_tier=True).loc["ex2"]
+    assert row["billed_gb_s"] == 750_000.0
+    assert row["duration_usd"] == pytest.approx(5.83, abs=0.005)
+    assert row["requests_usd"] == pytest.approx(5.80, abs=0.005)
+    assert row["total_usd"] == pytest.approx(11.63, abs=0.005)
+
+
+def test_examples_via_cost_from_usage(historic: PricingTable) -> None:
+    c = cost_from_usage(
+        architecture="x86_64",
+        memory_mb=512,
+        requests=3_000_000,
+        gb_s=1_500_000.0,
+        table=historic,
+        free_tier=True,
+    )
+    assert c["total_usd"] == pytest.approx(18.74, abs=0.005)
+    c = cost_from_usage(
+        architecture="x86_64",
+        memory_mb=128,
+        requests=30_000_000,
+        gb_s=750_000.0,
+        table=historic,
+        free_tier=True,
+    )
+    assert c["total_usd"] == pytest.approx(11.63, abs=0.005)
+
+
+# --- same inputs, shipped table ------------------------------------------------------------
+
+
+def test_example1_shipped_table(table: PricingTable) -> None:
+    row = monthly_projection([example1()], table, free_tier=True).loc["ex1"]
+    duration = (1_500_000 - 400_000) * tier_price(table, "x86_64", 0)
+    requests = (3_000_000 - 1_000_000) * request_price(table)
+    assert row["duration_usd"] == pytest.approx(duration, rel=1e-12)
+    assert row["requests_usd"] == pytest.approx(requests, rel=1e-12)
+    assert row["ephemeral_usd"] == 0.0
+    assert row["total_usd"] == pytest.approx(duration + requests, rel=1e-12)
+
+
+def test_example2_shipped_table(table: PricingTable) -> None:
+    row = monthly_projection([example2()], table, free_tier=True).loc["ex2"]
+    duration = (750_000 - 400_000) * tier_price(table, "x86_64", 0)
+    requests = (30_000_000 - 1_000_000) * request_price(table)
+    assert row["total_usd"] == pytest.approx(duration + requests, rel=1e-12)
+
+
+def test_no_free_tier_in_run_cost(table: PricingTable) -> None:
+    row = run_cost([example1()], table).loc["ex1"]
+    assert row["requests"] == 3_000_000
+    assert row["requests_usd"] == pytest.approx(3_000_000 * request_price(table), rel=1e-12)
+    assert row["duration_usd"] == pytest.approx(1_500_000 * tier_price(table, "x86_64", 0))
+
+
+def test_free_tier_is_account_level_x86_first(table: PricingTable) -> None:
+    x86 = BillingTotals("x", "x86_64", 1024, 600_000, 300_000 * 1000, 0, MONTH_S)  # 300k GB-s
+    arm = BillingTotals("a", "arm64", 1024, 600_000, 300_000 * 1000, 0, MONTH_S)  # 300k GB-s
+    df = monthly_projection([x86, arm], table, free_tier=True)
+    assert df.loc["x", "duration_usd"] == 0.0
+    # 100k free GB-s left for arm64; 200k billed at the arm tier-1 rate.
+    assert df.loc["a", "duration_usd"] == pytest.approx(200_000 * tier_price(table, "arm64", 0))
+    # 1M free requests, 1.2M made: 200k billed in all.
+    assert df["requests_usd"].sum() == pytest.approx(200_000 * request_price(table), rel=1e-12)
+
+
+# --- INIT billing rule (aws-lambda-behaviour.md §10.2) -----------------------------------------
+
+
+def test_init_rule_by_table_date() -> None:
+    old, new = load_table("aws-lambda@2025-06"), load_table("aws-lambda@2026-11")
+    assert not init_billed(old)
+    assert init_billed(new)
+    t = BillingTotals("f", "x86_64", 1024, 10, 10_000, 2_500, 3600.0)
+    assert billed_gb_s(t, old) == 10.0
+    assert billed_gb_s(t, new) == 12.5
+    assert run_cost([t], old).loc["f", "duration_usd"] == pytest.approx(
+        10.0 * tier_price(old, "x86_64", 0), rel=1e-12
+    )
+    assert run_cost([t], new).loc["f", "duration_usd"] == pytest.approx(
+        12.5 * tier_price(new, "x86_64", 0), rel=1e-12
+    )
+
+
+def test_ephemeral_storage_above_512mb(table: PricingTable) -> None:
+    t = BillingTotals("f", "x86_64", 1024, 1, 2000, 0, 60.0, ephemeral_storage_mb=2048)
+    price = table.regions["us-east-1"].architectures["x86_64"].ephemeral_storage_usd_per_gb_s
+    assert run_cost([t], table).loc["f", "ephemeral_usd"] == pytest.approx(2.0 * 1.5 * price)
+
+
+# --- tiers ---------------------------------------------------------------------------------
+
+
+def test_x86_tier_boundary_is_marginal(table: PricingTable) -> None:
+    gb_s = 7.25e9
+    c = cost_from_usage(
+        architecture="x86_64", memory_mb=1024, requests=0, gb_s=gb_s, table=table, free_tier=False
+    )
+    t1, t2 = tier_price(table, "x86_64", 0), tier_price(table, "x86_64", 1)
+    # Same operations in the same order as the marginal-tier sum: exact equality.
+    assert c["duration_usd"] == t1 * 6e9 + t2 * (gb_s - 6e9)
+    assert c["requests_usd"] == 0.0
+
+
+def test_arm64_uses_arm_prices(table: PricingTable) -> None:
+    gb_s = 8e9
+    c = cost_from_usage(
+        architecture="arm64", memory_mb=2048, requests=0, gb_s=gb_s, table=table, free_tier=False
+    )
+    a1, a2 = tier_price(table, "arm64", 0), tier_price(table, "arm64", 1)
+    assert a1 != tier_price(table, "x86_64", 0)
+    assert c["duration_usd"] == a1 * 7.5e9 + a2 * (gb_s - 7.5e9)
+    small = BillingTotals("f", "arm64", 1024, 1, 1000, 0, 1.0)
+    assert run_cost([small], table).loc["f", "duration_usd"] == pytest.approx(a1, rel=1e-12)
+
+
+def test_tiers_apply_to_architecture_aggregate(table: PricingTable) -> None:
+    # Two x86 functions of 4 B GB-s each straddle the 6 B boundary only together.
+    ms = 4_000_000_000_000  # 4e9 GB-s at 1024 MB
+    f = BillingTotals("f", "x86_64", 1024, 0, ms, 0, MONTH_S)
+    g = BillingTotals("g", "x86_64", 1024, 0, ms, 0, MONTH_S)
+    df = run_cost([f, g], table)
+    t1, t2 = tier_price(table, "x86_64", 0), tier_price(table, "x86_64", 1)
+    expected = t1 * 6e9 + t2 * 2e9
+    assert df["duration_usd"].sum() == pytest.approx(expected, rel=1e-12)
+    assert df.loc["f", "duration_usd"] == pytest.approx(expected / 2, rel=1e-12)
+
+
+# --- projection ----------------------------------------------------------------------------
+
+
+def test_projection_of_one_hour_scales_linearly(table: PricingTable) -> None:
+    t = BillingTotals("f", "x86_64", 256, 3600, 3600 * 120, 40_000, 3600.0, 1024)
+    hour = run_cost([t], table).loc["f"]
+    month = monthly_projection([t], table, free_tier=False, days=30.0).loc["f"]
+    for col in ("requests", "billed_gb_s", "requests_usd", "duration_usd", "ephemeral_usd"):
+        assert month[col] == pytest.approx(hour[col] * 720, rel=1e-12), col
+    assert month["total_usd"] == pytest.approx(hour["total_usd"] * 720, rel=1e-12)
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def test_default_table() -> None:
+    assert DEFAULT_TABLE == "aws-lambda@2026-11"
+    assert load_table().id == DEFAULT_TABLE
+    assert available_tables() == sorted(available_tables())
+    assert {"aws-lambda@2025-06", "aws-lambda@2026-11"} <= set(available_tables())
+
+
+def test_unknown_table_lists_ids() -> None:
+    with pytest.raises(ValueError, match="aws-lambda@2026-11") as err:
+        load_table("aws-lambda@1999-01")
+    for table_id in available_tables():
+        assert table_id in str(err.value)
+
+
+def test_region_fallback_warns(table: PricingTable) -> None:
+    df = run_cost([example1()], table, region="eu-west-1")
+    assert df.attrs["warnings"] and "eu-west-1" in df.attrs["warnings"][0]
+    assert run_cost([example1()], table).attrs["warnings"] == []
