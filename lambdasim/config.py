@@ -635,15 +635,7 @@ class ConfigError(ValueError):
 
     def locate(self, text: str) -> ConfigError:
         """Fill in line and column of each issue from the YAML ``text``; returns self."""
-        try:
-            root = yaml.compose(text, Loader=_Loader)
-        except yaml.YAMLError:
-            return self
-        for issue in self.issues:
-            node = _find_node(root, issue.path.split(".") if issue.path else [])
-            if node is not None:
-                issue.line = node.start_mark.line + 1
-                issue.col = node.start_mark.column + 1
+        locate(self.issues, text)
         self.args = (self.format(),)
         return self
 
@@ -696,6 +688,19 @@ _TAGS = {
 
 class _Loader(yaml.SafeLoader):
     pass
+
+
+def locate(issues: list[ConfigIssue], text: str) -> None:
+    """Set ``line``/``col`` of each issue from the YAML ``text`` (where its path is found)."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return
+    for issue in issues:
+        node = _find_node(root, issue.path.split(".") if issue.path else [])
+        if node is not None:
+            issue.line = node.start_mark.line + 1
+            issue.col = node.start_mark.column + 1
 
 
 def _find_node(node: yaml.Node | None, path: list[str]) -> yaml.Node | None:

@@ -1,0 +1,241 @@
+"""Command line: ``lambdasim validate | run | schema | pricing show``.
+
+Exit codes (stack.md §2.3): 0 ok, 2 usage or configuration error (one line per problem, no
+traceback), 1 runtime failure. Summaries go to stdout, warnings and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from lambdasim import checks, config
+from lambdasim.config import ConfigError, ConfigIssue, Scenario
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Discrete-event simulator of AWS Lambda scaling, latency and cost.",
+    pretty_exceptions_enable=False,
+)
+pricing_app = typer.Typer(no_args_is_help=True, help="Pricing tables shipped with lambdasim.")
+app.add_typer(pricing_app, name="pricing")
+
+
+def _fail(lines: list[str] | str, code: int = 2) -> NoReturn:
+    for line in [lines] if isinstance(lines, str) else lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)
+
+
+def _load(path: Path, overrides: list[str] | None) -> Scenario:
+    try:
+        sc = config.load(path)
+        if overrides:
+            changes = dict(config.parse_override(o) for o in overrides)
+            sc = sc.replace(changes)
+    except ConfigError as exc:
+        if overrides and exc.source == str(path) and all(i.line is None for i in exc.issues):
+            exc.source = f"{path} (with --set)"
+        _fail(exc.format().splitlines())
+    return sc
+
+
+def _warn(sc: Scenario, path: Path) -> list[ConfigIssue]:
+    issues = checks.scenario_warnings(sc)
+    try:
+        config.locate(issues, path.read_text(encoding="utf-8"))
+    except OSError:
+        pass
+    for i in issues:
+        typer.echo("warning: " + i.format(str(path)), err=True)
+    return issues
+
+
+@app.command()
+def validate(
+    config_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")
+    ] = None,
+) -> None:
+    """Check a scenario: errors (exit 2) and warnings a careful engineer would give."""
+    sc = _load(config_file, set_)
+    missing = checks.trace_errors(sc)
+    if missing:
+        _fail([i.format(str(config_file)) for i in missing])
+    warnings = _warn(sc, config_file)
+    typer.echo(
+        f"{config_file}: ok: scenario '{sc.name}', {len(sc.functions)} function(s), "
+        f"{len(sc.workloads)} workload(s), {len(warnings)} warning(s)"
+    )
+
+
+@app.command()
+def run(
+    config_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    seed: Annotated[int | None, typer.Option(help="Root seed (default: the config's).")] = None,
+    rep: Annotated[int, typer.Option(min=0, help="Replication number.")] = 0,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write Parquet results to this directory.")
+    ] = None,
+    progress: Annotated[
+        bool | None, typer.Option("--progress/--no-progress", help="Default: on for a TTY.")
+    ] = None,
+) -> None:
+    """Simulate one replication and print a summary (or --json)."""
+    import lambdasim as ls
+    from lambdasim.workload.traces import TraceError
+
+    sc = _load(config_file, set_)
+    missing = checks.trace_errors(sc)
+    if missing:
+        _fail([i.format(str(config_file)) for i in missing])
+    _warn(sc, config_file)
+    try:
+        res = ls.run(sc, seed=seed, rep=rep, progress=progress)
+    except TraceError as exc:
+        _fail(f"{config_file}: {exc}")
+    except ConfigError as exc:
+        _fail(exc.format().splitlines())
+    if out is not None:
+        res.to_parquet(out)
+    if as_json:
+        typer.echo(json.dumps(_jsonable(res.to_dict()), indent=2))
+    else:
+        _print_table(res)
+        if out is not None:
+            typer.echo(f"results written to {out}/")
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if hasattr(x, "item"):
+        return x.item()
+    return x
+
+
+def _fmt_s(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.3g} s"
+
+
+def _print_table(res: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    d = res.to_dict()
+    console = Console()
+    sc = res.scenario
+    console.print(
+        f"[bold]{sc.name}[/]: {sc.horizon_s:g} s simulated (warm-up {sc.warmup_s:g} s), "
+        f"seed {res.seed}, rep {res.rep}, {res.wall_s:.2f} s wall"
+    )
+    funcs = d["functions"]
+    t = Table(title="Requests arriving after warm-up, by function")
+    t.add_column("metric")
+    for name in funcs:
+        t.add_column(name, justify="right")
+
+    def row(label: str, fmt: Any) -> None:
+        t.add_row(label, *[fmt(f) for f in funcs.values()])
+
+    row("invocations", lambda f: f"{f['invocations']:,}")
+    row("succeeded", lambda f: f"{f['succeeded']:,}")
+    row("errors / timeouts", lambda f: f"{f['errors']:,} / {f['timeouts']:,}")
+    row("throttled (429 events)", lambda f: f"{f['throttled']:,} ({f['throttle_events']:,})")
+    row("in flight at end", lambda f: f"{f['in_flight_end']:,}")
+    row("cold starts", lambda f: f"{f['cold_starts']:,} ({(f['cold_start_rate'] or 0):.3%})")
+    row("latency mean", lambda f: _fmt_s(f["latency_s"]["mean"]))
+    for p in sc.output.percentiles:
+        key = f"p{p:g}"
+        row(f"latency {key}", lambda f, key=key: _fmt_s(f["latency_s"][key]))
+    row("duration p50 / p99", lambda f: f"{_fmt_s(f['duration_s']['p50'])} / "
+        f"{_fmt_s(f['duration_s']['p99'])}")
+    row("concurrency mean / max", lambda f: f"{f['concurrency']['mean']:.2f} / "
+        f"{f['concurrency']['max']}")
+    row("environments mean / max", lambda f: f"{f['environments']['mean']:.2f} / "
+        f"{f['environments']['max']}")
+    row("billed GB-s", lambda f: f"{f['billed_gb_s']:,.1f}")
+    row("cost USD", lambda f: f"{f['cost_usd']['total']:.4f}")
+    console.print(t)
+    m = d["cost_usd"]["monthly_projection"]
+    console.print(
+        f"account: max concurrency {d['account']['concurrency_max']}, "
+        f"throttled requests {d['account']['throttled']:,}; "
+        f"cost of the run ${d['cost_usd']['total']:.4f} ({d['pricing_table']}); "
+        f"30-day projection ${m['total']:,.2f}"
+        + (" with free tier" if m["free_tier"] else "")
+    )
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Print the JSON Schema of the scenario file (for editor completion)."""
+    text = json.dumps(Scenario.model_json_schema(), indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"schema written to {out}", err=True)
+
+
+@pricing_app.command("show")
+def pricing_show(
+    table: Annotated[str | None, typer.Option(help="Table id or YAML path.")] = None,
+    region: Annotated[str, typer.Option(help="Region.")] = "us-east-1",
+) -> None:
+    """Show a pricing table's prices and billing rules; list the shipped tables."""
+    from lambdasim import cost
+
+    try:
+        t = cost.load_table(table)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    prices, notes = t.for_region(region)
+    typer.echo(f"shipped tables: {', '.join(cost.available_tables())}")
+    typer.echo(f"table {t.id} (effective {t.effective_from}, retrieved {t.retrieved_on}), "
+               f"region {region}")
+    for n in notes:
+        typer.echo(f"note: {n}", err=True)
+    typer.echo(f"on-demand INIT billed: {cost.init_billed(t)}; duration granularity "
+               f"{t.billing_rules.duration_granularity_ms} ms")
+    for arch, p in prices.architectures.items():
+        tiers = ", ".join(
+            f"${tier.usd_per_gb_s:.10f}/GB-s"
+            + (f" up to {tier.up_to_gb_s_per_month:,.0f} GB-s/month"
+               if tier.up_to_gb_s_per_month else " beyond")
+            for tier in p.duration_tiers
+        )
+        typer.echo(f"  {arch}: ${p.usd_per_request * 1e6:.2f} per 1M requests; {tiers}")
+    typer.echo(f"  free tier: {prices.free_tier.requests:,} requests and "
+               f"{prices.free_tier.gb_s:,.0f} GB-s per month")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
