@@ -2,7 +2,7 @@
 
 Each distribution is a small immutable object with ``sample(rng, size)``, ``mean`` and
 ``variance``. The simulator never samples one value at a time from numpy; it wraps ``sample`` in
-:class:`lambdasim.rng.BlockSampler`.
+:func:`lambdasim.rng.sampler`.
 """
 
 from __future__ import annotations

@@ -10,10 +10,14 @@ and what-if pairs share random numbers (common random numbers).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Iterator
+from functools import partial
+from itertools import chain
 
 import numpy as np
+from numpy.typing import NDArray
 
-__all__ = ["BLOCK", "BlockSampler", "Streams"]
+__all__ = ["BLOCK", "Streams", "sampler"]
 
 #: Random numbers are drawn in numpy blocks of this size and handed out one by one
 #: (architecture.md: per-call numpy sampling costs ~1 µs, a list pop ~30 ns).
@@ -46,27 +50,15 @@ class Streams:
         return np.random.Generator(np.random.PCG64(ss))
 
 
-class BlockSampler:
-    """Hand out values of a vectorised sampler one at a time, refilling in blocks.
+def _blocks(draw: Callable[[int], NDArray[np.float64]], block: int) -> Iterator[list[float]]:
+    while True:
+        yield draw(block).tolist()
 
-    Parameters
-    ----------
-    draw : callable
-        ``draw(n)`` returns a 1-D float array of ``n`` fresh samples.
-    block : int
-        Block size.
+
+def sampler(draw: Callable[[int], NDArray[np.float64]], block: int = BLOCK) -> Callable[[], float]:
+    """A zero-argument callable returning one fresh value per call, drawn ``block`` at a time.
+
+    ``next`` on a chained iterator is a C call: about 40 ns a value against ~1 µs for a numpy
+    call per value.
     """
-
-    __slots__ = ("_block", "_buf", "_draw")
-
-    def __init__(self, draw: object, block: int = BLOCK) -> None:
-        self._draw = draw
-        self._block = block
-        self._buf: list[float] = []
-
-    def __call__(self) -> float:
-        buf = self._buf
-        if not buf:
-            # Reversed so that pop() returns values in the order they were drawn.
-            buf.extend(self._draw(self._block)[::-1].tolist())  # type: ignore[operator]
-        return buf.pop()
+    return partial(next, chain.from_iterable(_blocks(draw, block)))

@@ -5,20 +5,21 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
 
+from lambdasim.clock import Wakeup
 from lambdasim.config import Scenario
 from lambdasim.metrics import FunctionMetrics, Level, make_edges
 from lambdasim.results import RunResult
-from lambdasim.rng import BlockSampler, Streams
+from lambdasim.rng import Streams, sampler
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
 from lambdasim.service.environments import EnvironmentPool
 from lambdasim.service.execution import Execution
-from lambdasim.service.invoke import FunctionService
+from lambdasim.service.invoke import ADMITTED, FunctionService
 from lambdasim.service.router import SyncFrontDoor
 from lambdasim.tracing import InvocationLog
 from lambdasim.workload.synthetic import arrival_times
@@ -29,7 +30,7 @@ __all__ = ["run"]
 class _ArrivalDriver:
     """Feeds one workload's arrival times into the simulation, one timeout per arrival."""
 
-    __slots__ = ("blocks", "buf", "door", "horizon", "i", "metrics", "sim", "warmup")
+    __slots__ = ("door", "horizon", "invoke", "metrics", "sim", "times", "wake", "warmup")
 
     def __init__(
         self,
@@ -41,36 +42,33 @@ class _ArrivalDriver:
         warmup: float,
     ) -> None:
         self.sim = sim
-        self.blocks = blocks
         self.door = door
+        self.invoke = door.service.invoke
         self.metrics = metrics
         self.horizon = horizon
         self.warmup = warmup
-        self.buf: list[float] = []
-        self.i = 0
+        self.times = chain.from_iterable(b.tolist() for b in blocks)
+        self.wake = Wakeup(sim, self._fire)
 
     def schedule_next(self) -> None:
-        if self.i >= len(self.buf):
-            self.buf = next(self.blocks, np.empty(0)).tolist()
-            self.i = 0
-            if not self.buf:
-                return
-        t = self.buf[self.i]
-        self.i += 1
-        if t >= self.horizon:
+        t = next(self.times, None)
+        if t is None or t >= self.horizon:
             return
-        Timeout(self.sim, max(0.0, t - self.sim._now)).callbacks.append(self._fire)  # type: ignore[union-attr]
+        self.wake.at(t)
 
     def _fire(self, _ev: Any) -> None:
         now = self.sim._now
         if now >= self.warmup:
             self.metrics.arrivals += 1
-        self.door.request(now)
-        self.schedule_next()
+        if self.invoke(now) != ADMITTED:  # door.request(now), inlined
+            self.door.throttled(now, 1)
+        t = next(self.times, None)
+        if t is not None and t < self.horizon:
+            self.wake.at(t)
 
 
 def _sampler(dist: Any, g: np.random.Generator) -> Callable[[], float]:
-    return BlockSampler(lambda n: dist.sample(g, n))
+    return sampler(lambda n: dist.sample(g, n))
 
 
 def run(
@@ -150,7 +148,7 @@ def run(
         jitter = None
         if w.client_retry is not None:
             gj = streams.generator("client_retry", label)
-            jitter = BlockSampler(lambda n, g=gj: g.random(n))
+            jitter = sampler(lambda n, g=gj: g.random(n))
         door = SyncFrontDoor(sim, svc, w.client_retry, jitter)
         doors.append(door)
         blocks = arrival_times(

@@ -8,19 +8,25 @@ Warm requests go to the most recently used idle environment, which lets older on
 is the routing SimFaaS uses and the one the steady-state cold-start model assumes
 (validation.md §1 item 3).
 
-Nothing here creates a SimPy event: expiry is lazy. Each idle period pushes ``(deadline, token,
-env)`` on a heap; before the environment count changes, deadlines that have passed are applied
-in time order, so the time-weighted environment count is exact without a timer per idle
-environment (architecture.md, "The hot path").
+Nothing here creates a SimPy event: expiry is lazy. Each idle environment has a ``deadline``;
+a heap holds, for every idle environment, an entry no later than its deadline. Before the
+environment count changes, entries that are due are popped in time order: an environment whose
+deadline has come is reclaimed at that deadline, one whose deadline moved later gets a new entry.
+A busy environment reused every few milliseconds therefore touches the heap about once per
+keep-alive period, not once per request, and the time-weighted environment count is still exact
+(architecture.md, "The hot path").
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["EnvironmentPool", "ExecutionEnvironment"]
+
+_INF = math.inf
 
 
 class ExecutionEnvironment:
@@ -29,25 +35,29 @@ class ExecutionEnvironment:
     __slots__ = (
         "arrival",
         "born",
+        "busy",
         "caller",
         "cold",
         "dead",
+        "deadline",
+        "heap_at",
         "id",
         "init_s",
         "invoke_s",
-        "on_done",
         "outcome",
         "reset",
         "start",
         "suppressed",
-        "token",
+        "wake",
     )
 
     def __init__(self, env_id: int, born: float) -> None:
         self.id = env_id
         self.born = born
-        self.token = -1  # identifies the current idle period; -1 while busy
+        self.busy = True
         self.dead = False
+        self.deadline = _INF  # end of the current idle period
+        self.heap_at = _INF  # earliest heap entry of this environment
         #: The last invoke crashed or timed out: the next one re-runs INIT first (§1.3).
         self.reset = False
         # the request being served
@@ -59,7 +69,7 @@ class ExecutionEnvironment:
         self.invoke_s = 0.0
         self.outcome = 0
         self.caller: Any = None
-        self.on_done: Callable[[Any], None] | None = None
+        self.wake: Any = None  # the environment's reusable completion wake-up
 
 
 class EnvironmentPool:
@@ -95,17 +105,29 @@ class EnvironmentPool:
         """Reclaim every idle environment whose deadline is at or before ``now``."""
         heap = self.heap
         while heap and heap[0][0] <= now:
-            deadline, token, e = heapq.heappop(heap)
-            if e.token == token:  # still in the idle period that set this deadline
+            at, _, e = heapq.heappop(heap)
+            if at != e.heap_at:
+                continue  # a superseded entry; the environment has an earlier one
+            e.heap_at = _INF
+            if e.busy or e.dead:
+                continue
+            if e.deadline <= at:
                 e.dead = True
-                e.token = -1
                 self.dead_in_idle += 1
                 self.live -= 1
-                self.level.down(deadline)
+                self.level.down(e.deadline)
+            else:  # used again since this entry was made: wait for the new deadline
+                self.push(e, e.deadline)
         # Reclaimed environments stay in the stack until popped; compact when they dominate.
         if self.dead_in_idle > 256 and 2 * self.dead_in_idle > len(self.idle):
             self.idle = [e for e in self.idle if not e.dead]
             self.dead_in_idle = 0
+
+    def push(self, e: ExecutionEnvironment, at: float) -> None:
+        """Add a heap entry for ``e`` due at ``at``."""
+        self._seq += 1
+        e.heap_at = at
+        heapq.heappush(self.heap, (at, self._seq, e))
 
     def acquire(self, now: float) -> ExecutionEnvironment | None:
         """Take the most recently used live idle environment, or None."""
@@ -117,7 +139,7 @@ class EnvironmentPool:
             if e.dead:
                 self.dead_in_idle -= 1
                 continue
-            e.token = -1
+            e.busy = True
             return e
         return None
 
@@ -140,14 +162,16 @@ class EnvironmentPool:
         deadline = now + self.keep_alive()
         if ml is not None and e.born + ml < deadline:
             deadline = e.born + ml
-        self._seq += 1
-        e.token = self._seq
-        heapq.heappush(self.heap, (deadline, self._seq, e))
+        e.deadline = deadline
+        e.busy = False
+        if deadline < e.heap_at:
+            self.push(e, deadline)
         self.idle.append(e)
 
     def retire(self, e: ExecutionEnvironment, now: float) -> None:
         """Remove a busy environment at ``now``."""
         e.dead = True
+        e.busy = False
         self.live -= 1
         self.level.down(now)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from lambdasim.config import Function
 from lambdasim.records import Outcome
-from lambdasim.rng import BlockSampler, Streams
+from lambdasim.rng import Streams, sampler
 from lambdasim.units import billed_ms
 
 __all__ = ["Execution"]
@@ -40,14 +40,14 @@ class Execution:
         factor = fn.duration_factor()
         g = streams.generator("durations", name)
         if factor == 1.0:
-            self.handler = BlockSampler(lambda n: dur.sample(g, n))
+            self.handler = sampler(lambda n: dur.sample(g, n))
         else:
-            self.handler = BlockSampler(lambda n: dur.sample(g, n) * factor)
+            self.handler = sampler(lambda n: dur.sample(g, n) * factor)
         init = fn.cold_start_dist()
         gi = streams.generator("cold_start", name)
-        self.init = BlockSampler(lambda n: init.sample(gi, n))
+        self.init = sampler(lambda n: init.sample(gi, n))
         gf = streams.generator("failures", name)
-        self.uniform = BlockSampler(lambda n: gf.random(n))
+        self.uniform = sampler(lambda n: gf.random(n))
         self.error_rate = fn.error_rate
         self.timeout = fn.timeout_s
         self.init_limit = fn.init_limit_s

@@ -7,25 +7,28 @@ Admission of one invoke attempt (aws-lambda-behaviour.md §4 "Model implications
 2. an idle warm environment of the function (most recently used first), or else
 3. a new environment if the per-function scaling allowance has a token — otherwise 429.
 
-An admitted invoke schedules exactly one SimPy timeout for its completion, whose callback is a
-function bound once per environment: no process, no ``Resource`` request, no per-invocation
-closure.
+An admitted invoke schedules exactly one wake-up on SimPy's queue for its completion: the
+environment's own reusable :class:`~lambdasim.clock.Wakeup`, whose callback is bound once per
+environment. No process, no ``Resource`` request, no per-invocation object. This module is the
+hot path of the simulator; it is written for speed (locals, no helper calls on the warm path)
+and measured by ``benchmarks/throughput.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
 
+from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.records import Outcome, ThrottleReason
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
 from lambdasim.service.environments import EnvironmentPool, ExecutionEnvironment
 from lambdasim.service.execution import Execution
 
-__all__ = ["ADMITTED", "FunctionService"]
+__all__ = ["ADMITTED", "Caller", "FunctionService"]
 
 #: Return value of :meth:`FunctionService.invoke` for an admitted attempt.
 ADMITTED = -1
@@ -33,6 +36,8 @@ ADMITTED = -1
 _RESERVED = int(ThrottleReason.RESERVED_CONCURRENCY)
 _ACCOUNT = int(ThrottleReason.ACCOUNT_CONCURRENCY)
 _SCALING = int(ThrottleReason.SCALING_RATE)
+_TIMEOUT = int(Outcome.TIMEOUT)
+_ERROR = int(Outcome.ERROR)
 
 #: ``caller(outcome, arrival, end)`` is told how an admitted invoke ended (async/SQS triggers).
 Caller = Callable[[int, float, float], None]
@@ -57,9 +62,9 @@ class FunctionService:
         The function's environments.
     execution : Execution
         Duration, INIT, timeout and error rules.
-    metrics : OutcomeSink-like
-        Receives throttles and finished invokes; has ``concurrency`` and ``environments`` levels.
-    account_level : object or None
+    metrics : FunctionMetrics
+        The outcome sink; its ``concurrency`` level is the function's busy count.
+    account_level : Level or None
         Account-wide concurrency level (None when the function's own level is the account's).
     """
 
@@ -83,10 +88,22 @@ class FunctionService:
         self.pool = pool
         self.execution = execution
         self.metrics = metrics
+        #: Busy environments, time-weighted (ConcurrentExecutions); ``level.n`` is the count.
         self.level = metrics.concurrency
         self.account_level = account_level
-        self.busy = 0
         self.tracer: Any = None
+        self._queue = sim._queue
+        self._eid = sim._eid
+        ex = execution
+        self._handler = ex.handler
+        self._uniform = ex.uniform
+        self._error_rate = ex.error_rate
+        self._timeout = ex.timeout
+
+    @property
+    def busy(self) -> int:
+        """Busy environments (concurrency) now."""
+        return int(self.level.n)
 
     def invoke(self, arrival: float, caller: Caller | None = None) -> int:
         """Try to start one invoke now for a request that arrived at ``arrival``.
@@ -96,72 +113,114 @@ class FunctionService:
         int
             :data:`ADMITTED`, or the :class:`~lambdasim.records.ThrottleReason` of the 429.
         """
-        sim = self.sim
-        now = sim._now
+        now = self.sim._now
+        level = self.level
         rc = self.reserved
         account = self.account
         if rc is not None:
-            if self.busy >= rc:
+            if level.n >= rc:
                 self.metrics.throttled(now, _RESERVED)
                 return _RESERVED
         elif account.busy >= account.capacity:
             self.metrics.throttled(now, _ACCOUNT)
             return _ACCOUNT
+        # pool.acquire(now), inlined: most recently used live idle environment
         pool = self.pool
-        e = pool.acquire(now)
+        if pool.heap and pool.heap[0][0] <= now:
+            pool.expire(now)
+        idle = pool.idle
+        e = None
+        while idle:
+            e = idle.pop()
+            if e.dead:
+                pool.dead_in_idle -= 1
+                e = None
+                continue
+            e.busy = True
+            break
         if e is None:
             if not self.bucket.take(now):
                 self.metrics.throttled(now, _SCALING)
                 return _SCALING
             e = pool.create(now)
-            e.on_done = self._make_done(e)
-            cold = True
+            e.wake = Wakeup(self.sim, self._done, e)
+            init_s, invoke_s, outcome, suppressed = self.execution.plan(True, False)
+            e.cold = True
+        elif e.reset:
+            init_s, invoke_s, outcome, suppressed = self.execution.plan(False, True)
+            e.cold = False
         else:
-            cold = False
-        self.busy += 1
+            # The warm path, inlined from Execution.plan.
+            init_s = 0.0
+            suppressed = False
+            invoke_s = self._handler()
+            if invoke_s > self._timeout:
+                invoke_s = self._timeout
+                outcome = _TIMEOUT
+            elif self._error_rate > 0.0 and self._uniform() < self._error_rate:
+                outcome = _ERROR
+            else:
+                outcome = 0
+            e.cold = False
+        # concurrency +1 (inlined Level.up)
+        if now >= level.edge:
+            level.roll(now)
+        n = level.n + 1
+        level.n = n
+        level.s += now
+        if n > level.smax:
+            level.smax = n
         if rc is None:
             account.busy += 1
-        self.level.up(now)
         if self.account_level is not None:
             self.account_level.up(now)
-        init_s, invoke_s, outcome, suppressed = self.execution.plan(cold, e.reset)
-        e.reset = outcome == Outcome.TIMEOUT
+        e.reset = outcome == _TIMEOUT
         e.arrival = arrival
         e.start = now
-        e.cold = cold
         e.suppressed = suppressed
         e.init_s = init_s
         e.outcome = outcome
         e.invoke_s = invoke_s
         e.caller = caller
-        Timeout(sim, init_s + invoke_s).callbacks.append(e.on_done)  # type: ignore[union-attr]
+        w = e.wake
+        w.callbacks = w._cbs
+        heappush(self._queue, (now + init_s + invoke_s, NORMAL, next(self._eid), w))
         return ADMITTED
 
-    def _make_done(self, e: ExecutionEnvironment) -> Callable[[Any], None]:
-        def done(_event: Any) -> None:
-            self._done(e)
-
-        return done
-
-    def _done(self, e: ExecutionEnvironment) -> None:
+    def _done(self, wake: Wakeup) -> None:
+        """Completion of the invoke of ``wake.owner`` (an environment)."""
+        e: ExecutionEnvironment = wake.owner
         now = self.sim._now
-        self.busy -= 1
+        level = self.level
+        # concurrency −1 (inlined Level.down)
+        if now >= level.edge:
+            level.roll(now)
+        level.n -= 1
+        level.s -= now
         if self.reserved is None:
             self.account.busy -= 1
-        self.level.down(now)
         if self.account_level is not None:
             self.account_level.down(now)
-        outcome = e.outcome
-        invoke_s = e.invoke_s
-        caller = e.caller
-        e.caller = None
-        self.pool.release(e, now)
-        init_s = e.init_s
-        b, delta = self.execution.billing(init_s, invoke_s)
-        self.metrics.finished(
-            e.start, now, e.arrival, outcome, e.cold, init_s, invoke_s, b, delta, e.suppressed
-        )
+        # pool.release(e, now), inlined: keep the environment warm, or retire it
+        pool = self.pool
+        if pool.heap and pool.heap[0][0] <= now:
+            pool.expire(now)
+        ml = pool.max_lifetime
+        if ml is not None and now - e.born >= ml:
+            pool.retire(e, now)
+        else:
+            deadline = now + pool.keep_alive()
+            if ml is not None and e.born + ml < deadline:
+                deadline = e.born + ml
+            e.deadline = deadline
+            e.busy = False
+            if deadline < e.heap_at:
+                pool.push(e, deadline)
+            pool.idle.append(e)
+        self.metrics.finished(e, now)
         if self.tracer is not None:
-            self.tracer.record(self.name, e, now, outcome, invoke_s)
+            self.tracer.record(self.name, e, now, e.outcome, e.invoke_s)
+        caller = e.caller
         if caller is not None:
-            caller(outcome, e.arrival, now)
+            e.caller = None
+            caller(e.outcome, e.arrival, now)

@@ -13,7 +13,7 @@ import simpy
 from simpy.events import Timeout
 
 from lambdasim.config import ClientRetry
-from lambdasim.rng import BlockSampler
+from typing import Callable
 from lambdasim.service.invoke import ADMITTED, FunctionService
 
 __all__ = ["SyncFrontDoor"]
@@ -30,7 +30,7 @@ class SyncFrontDoor:
         The target function.
     retry : ClientRetry or None
         Caller-side retry policy for throttles.
-    jitter : BlockSampler or None
+    jitter : callable or None
         Uniform(0, 1) draws for the backoff jitter.
     """
 
@@ -39,7 +39,7 @@ class SyncFrontDoor:
         sim: simpy.Environment,
         service: FunctionService,
         retry: ClientRetry | None,
-        jitter: BlockSampler | None,
+        jitter: Callable[[], float] | None,
     ) -> None:
         self.sim = sim
         self.service = service
@@ -52,9 +52,10 @@ class SyncFrontDoor:
     def request(self, now: float) -> None:
         """A new request arrives at ``now``."""
         if self.service.invoke(now) != ADMITTED:
-            self._throttled(now, 1)
+            self.throttled(now, 1)
 
-    def _throttled(self, arrival: float, attempt: int) -> None:
+    def throttled(self, arrival: float, attempt: int) -> None:
+        """Attempt number ``attempt`` of the request that arrived at ``arrival`` got a 429."""
         if attempt >= self.max_attempts:
             self.metrics.rejected(arrival)
             return
@@ -66,6 +67,6 @@ class SyncFrontDoor:
         def again(_ev: Any) -> None:
             self.in_backoff -= 1
             if self.service.invoke(arrival) != ADMITTED:
-                self._throttled(arrival, attempt + 1)
+                self.throttled(arrival, attempt + 1)
 
         Timeout(self.sim, delay).callbacks.append(again)  # type: ignore[union-attr]

@@ -1,0 +1,60 @@
+"""Cheap wake-ups on SimPy's own event queue.
+
+The invoke path needs one wake-up per completion and the arrival driver one per arrival; nobody
+ever waits on them. A :class:`Wakeup` is the smallest object SimPy's ``Environment.step``
+processes (it reads ``callbacks``, ``_ok`` and ``_value``), and because each owner has at most
+one pending wake-up, the object is reused: no ``Timeout``, no list, no allocation per
+invocation beyond the queue entry (architecture.md, "no event for what nobody waits on").
+``simpy.Environment`` itself is used unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from heapq import heappush
+from typing import Any
+
+import simpy
+
+__all__ = ["NORMAL", "Wakeup"]
+
+#: SimPy's priority for ordinary events (``simpy.events.NORMAL``).
+NORMAL = 1
+
+
+class Wakeup:
+    """A reusable event that calls ``callback(self)`` when the clock reaches it.
+
+    Parameters
+    ----------
+    sim : simpy.Environment
+        The clock.
+    callback : callable
+        Called with this object when the wake-up is processed.
+    owner : object
+        Whatever the callback needs (an execution environment), as ``wakeup.owner``.
+    """
+
+    __slots__ = ("_cbs", "_eid", "_queue", "callbacks", "owner", "sim")
+    _ok = True  # read by simpy.Environment.step
+    _value = None
+
+    def __init__(
+        self, sim: simpy.Environment, callback: Callable[[Any], None], owner: Any = None
+    ) -> None:
+        self.sim = sim
+        self.owner = owner
+        self._cbs = (callback,)
+        self._queue = sim._queue
+        self._eid = sim._eid
+        self.callbacks: tuple[Callable[[Any], None], ...] | None = None
+
+    def at(self, when: float) -> None:
+        """Schedule the wake-up at absolute time ``when`` (not before now)."""
+        self.callbacks = self._cbs
+        heappush(self._queue, (when, NORMAL, next(self._eid), self))
+
+    @property
+    def pending(self) -> bool:
+        """Scheduled and not yet processed."""
+        return self.callbacks is not None
