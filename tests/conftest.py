@@ -1,0 +1,38 @@
+"""Shared helpers for the test suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import lambdasim as ls
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def scenario(
+    *,
+    functions: dict[str, dict[str, Any]],
+    workloads: list[dict[str, Any]],
+    horizon_s: float = 100.0,
+    **top: Any,
+) -> ls.Scenario:
+    """A validated scenario from plain dicts (defaults: seed 1, 60-s periods)."""
+    data: dict[str, Any] = {"name": "test", "seed": 1, "horizon_s": horizon_s,
+                            "functions": functions, "workloads": workloads}
+    data.update(top)
+    return ls.Scenario.from_dict(data)
+
+
+@pytest.fixture
+def trace_csv(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write arrival times to a CSV and return its path (a string)."""
+
+    def write(times: list[float], name: str = "arrivals.csv") -> str:
+        p = tmp_path / name
+        p.write_text("timestamp\n" + "".join(f"{t!r}\n" for t in times), encoding="utf-8")
+        return str(p)
+
+    return write

@@ -1,0 +1,83 @@
+"""Streaming metrics against exact computation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lambdasim.metrics import Level, LogHistogram, make_edges
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_histogram_quantiles_within_one_percent(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.lognormal(np.log(0.05), 0.8, 200_000)
+    x[:400] = rng.uniform(1, 30, 400)  # a cold-start-like tail
+    h = LogHistogram(alpha=0.01)
+    for v in x[:1000]:
+        h.add(float(v))
+    h.add_many(x[1000:])
+    qs = [0.5, 0.9, 0.99, 0.999, 0.9999]
+    est = h.quantiles(qs)
+    xs = np.sort(x)
+    for q, e in zip(qs, est, strict=True):
+        exact = xs[math.ceil(q * len(xs)) - 1]  # lower empirical quantile
+        assert abs(e - exact) <= 0.01 * exact, (q, e, exact)
+    assert h.count == len(x)
+
+
+def test_histogram_merge_equals_single() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.exponential(1.0, 10_000)
+    a, b, c = LogHistogram(), LogHistogram(), LogHistogram()
+    a.add_many(x[:4000])
+    b.add_many(x[4000:])
+    c.add_many(x)
+    a.merge(b)
+    assert np.array_equal(a.counts, c.counts)
+    assert math.isnan(LogHistogram().quantiles([0.5])[0])
+    zeros = LogHistogram()
+    zeros.add_many([0.0, 0.0, 1.0])
+    assert zeros.quantiles([0.5, 1.0])[0] == 0.0
+
+
+def test_level_integral_and_max_match_brute_force() -> None:
+    rng = np.random.default_rng(9)
+    horizon, step, warmup = 100.0, 7.0, 13.0
+    edges, n = make_edges(horizon, step, warmup)
+    lv = Level(edges)
+    t, level, changes = 0.0, 0, []
+    while True:
+        t += float(rng.exponential(0.3))
+        if t >= horizon:
+            break
+        if level > 0 and rng.random() < 0.5:
+            lv.down(t)
+            level -= 1
+        else:
+            lv.up(t)
+            level += 1
+        changes.append((t, level))
+    lv.roll(horizon)
+    # exact integral and max of the step function, segment by segment
+    assert len(lv.seg_area) == len(edges)
+    starts = [0.0, *edges[:-1]]
+    for a, b, area, mx in zip(starts, edges, lv.seg_area, lv.seg_max, strict=True):
+        cur = 0
+        for tc, lv_ in changes:
+            if tc <= a:
+                cur = lv_
+        expect_area, expect_max, last = 0.0, cur, a
+        for tc, lv_ in changes:
+            if a < tc < b:
+                expect_area += cur * (tc - last)
+                cur, last = lv_, tc
+                expect_max = max(expect_max, cur)
+        expect_area += cur * (b - last)
+        assert area == pytest.approx(expect_area, rel=1e-9, abs=1e-9)
+        assert mx == expect_max
+    assert n == math.ceil(horizon / step)
