@@ -33,28 +33,43 @@ import lambdasim as ls
 
 
 def w1(horizon_s: float = 2000.0) -> ls.Scenario:
-    return ls.Scenario.from_dict({
-        "name": "W1", "seed": 1, "horizon_s": horizon_s,
-        "functions": {"f": {
-            "duration": {"dist": "exponential", "mean_s": 0.1},
-            "cold_start": {"dist": "constant", "value_s": 0.0},
-            "reserved_concurrency": 60, "timeout_s": 900,
-        }},
-        "workloads": [{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 500}}],
-    })
+    return ls.Scenario.from_dict(
+        {
+            "name": "W1",
+            "seed": 1,
+            "horizon_s": horizon_s,
+            "functions": {
+                "f": {
+                    "duration": {"dist": "exponential", "mean_s": 0.1},
+                    "cold_start": {"dist": "constant", "value_s": 0.0},
+                    "reserved_concurrency": 60,
+                    "timeout_s": 900,
+                }
+            },
+            "workloads": [{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 500}}],
+        }
+    )
 
 
 def w2(horizon_s: float = 10000.0) -> ls.Scenario:
-    return ls.Scenario.from_dict({
-        "name": "W2", "seed": 1, "horizon_s": horizon_s,
-        "functions": {"f": {
-            "duration": {"dist": "exponential", "mean_s": 2.0},
-            "cold_start": {"dist": "constant", "value_s": 23.0},
-            "keep_alive_s": 600, "max_lifetime_s": None, "init_limit_s": None,
-            "timeout_s": 900,
-        }},
-        "workloads": [{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 100}}],
-    })
+    return ls.Scenario.from_dict(
+        {
+            "name": "W2",
+            "seed": 1,
+            "horizon_s": horizon_s,
+            "functions": {
+                "f": {
+                    "duration": {"dist": "exponential", "mean_s": 2.0},
+                    "cold_start": {"dist": "constant", "value_s": 23.0},
+                    "keep_alive_s": 600,
+                    "max_lifetime_s": None,
+                    "init_limit_s": None,
+                    "timeout_s": 900,
+                }
+            },
+            "workloads": [{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 100}}],
+        }
+    )
 
 
 # ----------------------------------------------------------------------------- baselines
@@ -139,20 +154,25 @@ def measure(name: str, scenario: ls.Scenario, baseline: Any, repeats: int) -> di
         dt, n = _time(lambda: baseline(scenario.horizon_s))
         base.append(n / dt)
     o, b = statistics.median(ours), statistics.median(base)
-    print(f"{name}: lambdasim {o:,.0f} invocations/s, idiomatic SimPy {b:,.0f}/s, "
-          f"ratio {o / b:.2f}x  (medians of {repeats}; n≈{n:,})", flush=True)
+    print(
+        f"{name}: lambdasim {o:,.0f} invocations/s, idiomatic SimPy {b:,.0f}/s, "
+        f"ratio {o / b:.2f}x  (medians of {repeats}; n≈{n:,})",
+        flush=True,
+    )
     return {"lambdasim_per_s": o, "baseline_per_s": b, "ratio": o / b}
 
 
 def peak_rss_mb(horizon_s: float) -> tuple[float, int]:
     code = (
-        "import resource, json, sys; sys.path.insert(0, %r); import throughput as t; "
-        "r = t.ls.run(t.w1(%r), progress=False); "
+        f"import resource, json, sys; sys.path.insert(0, {sys.path[0]!r}); "
+        "import throughput as t; "
+        f"r = t.ls.run(t.w1({horizon_s!r}), progress=False); "
         "print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
         "r.functions['f']['invocations']]))"
-    ) % (sys.path[0], horizon_s)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     kb, n = json.loads(out)
     return kb / 1024.0, n
 
@@ -164,18 +184,22 @@ def main() -> None:
     args = ap.parse_args()
     scale = 0.1 if args.quick else 1.0
     reps = 1 if args.quick else args.repeats
-    print(f"lambdasim {ls.__version__}, simpy {simpy.__version__}, numpy {np.__version__}, "
-          f"python {sys.version.split()[0]}")
+    print(
+        f"lambdasim {ls.__version__}, simpy {simpy.__version__}, numpy {np.__version__}, "
+        f"python {sys.version.split()[0]}"
+    )
     r1 = measure("W1", w1(2000.0 * scale), baseline_w1, reps)
     r2 = measure("W2", w2(10000.0 * scale), baseline_w2, reps)
     m1, n1 = peak_rss_mb(2000.0 * scale)
     m10, n10 = peak_rss_mb(20000.0 * scale)
-    print(f"peak memory (W1): {m1:,.0f} MB at {n1:,} invocations, {m10:,.0f} MB at {n10:,}: "
-          f"ratio {m10 / m1:.2f}x")
+    print(
+        f"peak memory (W1): {m1:,.0f} MB at {n1:,} invocations, {m10:,.0f} MB at {n10:,}: "
+        f"ratio {m10 / m1:.2f}x"
+    )
     ok = r1["ratio"] >= 4 and r2["ratio"] >= 4 and m10 / m1 <= 1.5
-    print("target (>= 4x on W1 and W2, memory 10x invocations <= 1.5x):",
-          "met" if ok else "NOT met")
-
+    print(
+        "target (>= 4x on W1 and W2, memory 10x invocations <= 1.5x):", "met" if ok else "NOT met"
+    )
 
 
 if __name__ == "__main__":

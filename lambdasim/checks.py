@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lambdasim.config import ConfigIssue, PoissonArrivals, ConstantArrivals, Scenario, TraceArrivals
+from lambdasim.config import ConfigIssue, ConstantArrivals, PoissonArrivals, Scenario, TraceArrivals
 
 __all__ = ["KEEP_ALIVE_MEASURED_S", "scenario_warnings", "trace_errors"]
 
@@ -33,56 +33,69 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
         dur = fn.duration.build()
         p99 = _quantile(dur, 0.99) * fn.duration_factor()
         if fn.timeout_s < p99:
-            out.append(ConfigIssue(
-                f"{base}.timeout_s",
-                f"timeout is below the handler duration's p99 ({p99:.3g} s at {fn.memory_mb} MB): "
-                "more than 1 % of invokes will time out",
-                fn.timeout_s,
-            ))
+            out.append(
+                ConfigIssue(
+                    f"{base}.timeout_s",
+                    f"timeout is below the handler duration's p99 ({p99:.3g} s at "
+                    f"{fn.memory_mb} MB): more than 1 % of invokes will time out",
+                    fn.timeout_s,
+                )
+            )
         ka = fn.keep_alive_s.build()
         if not lo <= ka.mean <= hi:
-            out.append(ConfigIssue(
-                f"{base}.keep_alive_s",
-                f"mean keep-alive {ka.mean:g} s is outside what AWS has been measured to do "
-                f"({lo:g}–{hi:g} s; aws-lambda-behaviour.md §1.4)",
-                ka.mean,
-            ))
+            out.append(
+                ConfigIssue(
+                    f"{base}.keep_alive_s",
+                    f"mean keep-alive {ka.mean:g} s is outside what AWS has been measured to do "
+                    f"({lo:g}–{hi:g} s; aws-lambda-behaviour.md §1.4)",
+                    ka.mean,
+                )
+            )
         if fn.reserved_concurrency == 0:
-            out.append(ConfigIssue(
-                f"{base}.reserved_concurrency",
-                "reserved concurrency 0 throttles every invocation of this function", 0,
-            ))
+            out.append(
+                ConfigIssue(
+                    f"{base}.reserved_concurrency",
+                    "reserved concurrency 0 throttles every invocation of this function",
+                    0,
+                )
+            )
         init = fn.cold_start_dist()
         if fn.init_limit_s is not None:
             p99i = _quantile(init, 0.99, seed=1)
             if p99i > fn.init_limit_s:
-                out.append(ConfigIssue(
-                    f"{base}.cold_start",
-                    f"INIT p99 ({p99i:.3g} s) exceeds the {fn.init_limit_s:g} s on-demand INIT "
-                    "limit: those cold starts time out and re-run INIT inside the invoke "
-                    "(aws-lambda-behaviour.md §1.2)",
-                    p99i,
-                ))
+                out.append(
+                    ConfigIssue(
+                        f"{base}.cold_start",
+                        f"INIT p99 ({p99i:.3g} s) exceeds the {fn.init_limit_s:g} s on-demand INIT "
+                        "limit: those cold starts time out and re-run INIT inside the invoke "
+                        "(aws-lambda-behaviour.md §1.2)",
+                        p99i,
+                    )
+                )
     # Offered load against the concurrency each function can get.
     unreserved = sc.account.concurrency - sum(
-        f.reserved_concurrency or 0 for f in sc.functions.values())
+        f.reserved_concurrency or 0 for f in sc.functions.values()
+    )
     load: dict[str, float] = {}
     for w in sc.workloads:
         a = w.arrivals
         if isinstance(a, PoissonArrivals | ConstantArrivals):
             fn = sc.functions[w.target]
             load[w.target] = load.get(w.target, 0.0) + a.rate_per_s * (
-                fn.duration.build().mean * fn.duration_factor())
+                fn.duration.build().mean * fn.duration_factor()
+            )
     for name, a_erl in load.items():
         rc = sc.functions[name].reserved_concurrency
         limit = rc if rc is not None else unreserved
         if limit > 0 and a_erl > limit:
-            out.append(ConfigIssue(
-                f"functions.{name}",
-                f"offered load {a_erl:.4g} concurrent executions (rate × mean duration) exceeds "
-                f"the {limit} available: a large share of requests will be throttled",
-                round(a_erl, 3),
-            ))
+            out.append(
+                ConfigIssue(
+                    f"functions.{name}",
+                    f"offered load {a_erl:.4g} concurrent executions (rate × mean duration) "
+                    f"exceeds the {limit} available: a large share of requests will be throttled",
+                    round(a_erl, 3),
+                )
+            )
     return out
 
 
@@ -93,6 +106,9 @@ def trace_errors(sc: Scenario) -> list[ConfigIssue]:
         if isinstance(w.arrivals, TraceArrivals):
             p = sc.resolve_path(w.arrivals.path)
             if not p.is_file():
-                out.append(ConfigIssue(f"workloads.{i}.arrivals.path", f"file not found: {p}",
-                                       w.arrivals.path))
+                out.append(
+                    ConfigIssue(
+                        f"workloads.{i}.arrivals.path", f"file not found: {p}", w.arrivals.path
+                    )
+                )
     return out

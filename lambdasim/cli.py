@@ -165,12 +165,18 @@ def _print_table(res: Any) -> None:
     for p in sc.output.percentiles:
         key = f"p{p:g}"
         row(f"latency {key}", lambda f, key=key: _fmt_s(f["latency_s"][key]))
-    row("duration p50 / p99", lambda f: f"{_fmt_s(f['duration_s']['p50'])} / "
-        f"{_fmt_s(f['duration_s']['p99'])}")
-    row("concurrency mean / max", lambda f: f"{f['concurrency']['mean']:.2f} / "
-        f"{f['concurrency']['max']}")
-    row("environments mean / max", lambda f: f"{f['environments']['mean']:.2f} / "
-        f"{f['environments']['max']}")
+    row(
+        "duration p50 / p99",
+        lambda f: f"{_fmt_s(f['duration_s']['p50'])} / {_fmt_s(f['duration_s']['p99'])}",
+    )
+    row(
+        "concurrency mean / max",
+        lambda f: f"{f['concurrency']['mean']:.2f} / {f['concurrency']['max']}",
+    )
+    row(
+        "environments mean / max",
+        lambda f: f"{f['environments']['mean']:.2f} / {f['environments']['max']}",
+    )
     row("billed GB-s", lambda f: f"{f['billed_gb_s']:,.1f}")
     row("cost USD", lambda f: f"{f['cost_usd']['total']:.4f}")
     console.print(t)
@@ -179,8 +185,7 @@ def _print_table(res: Any) -> None:
         f"account: max concurrency {d['account']['concurrency_max']}, "
         f"throttled requests {d['account']['throttled']:,}; "
         f"cost of the run ${d['cost_usd']['total']:.4f} ({d['pricing_table']}); "
-        f"30-day projection ${m['total']:,.2f}"
-        + (" with free tier" if m["free_tier"] else "")
+        f"30-day projection ${m['total']:,.2f}" + (" with free tier" if m["free_tier"] else "")
     )
 
 
@@ -211,22 +216,30 @@ def pricing_show(
         _fail(str(exc))
     prices, notes = t.for_region(region)
     typer.echo(f"shipped tables: {', '.join(cost.available_tables())}")
-    typer.echo(f"table {t.id} (effective {t.effective_from}, retrieved {t.retrieved_on}), "
-               f"region {region}")
+    typer.echo(
+        f"table {t.id} (effective {t.effective_from}, retrieved {t.retrieved_on}), region {region}"
+    )
     for n in notes:
         typer.echo(f"note: {n}", err=True)
-    typer.echo(f"on-demand INIT billed: {cost.init_billed(t)}; duration granularity "
-               f"{t.billing_rules.duration_granularity_ms} ms")
+    typer.echo(
+        f"on-demand INIT billed: {cost.init_billed(t)}; duration granularity "
+        f"{t.billing_rules.duration_granularity_ms} ms"
+    )
     for arch, p in prices.architectures.items():
         tiers = ", ".join(
             f"${tier.usd_per_gb_s:.10f}/GB-s"
-            + (f" up to {tier.up_to_gb_s_per_month:,.0f} GB-s/month"
-               if tier.up_to_gb_s_per_month else " beyond")
+            + (
+                f" up to {tier.up_to_gb_s_per_month:,.0f} GB-s/month"
+                if tier.up_to_gb_s_per_month
+                else " beyond"
+            )
             for tier in p.duration_tiers
         )
         typer.echo(f"  {arch}: ${p.usd_per_request * 1e6:.2f} per 1M requests; {tiers}")
-    typer.echo(f"  free tier: {prices.free_tier.requests:,} requests and "
-               f"{prices.free_tier.gb_s:,.0f} GB-s per month")
+    typer.echo(
+        f"  free tier: {prices.free_tier.requests:,} requests and "
+        f"{prices.free_tier.gb_s:,.0f} GB-s per month"
+    )
 
 
 def main() -> None:

@@ -461,15 +461,19 @@ class Scenario(_Model):
         issues: list[ConfigIssue] = []
         if self.warmup_s >= self.horizon_s:
             issues.append(
-                ConfigIssue("warmup_s", f"must be less than horizon_s ({self.horizon_s})",
-                            self.warmup_s)
+                ConfigIssue(
+                    "warmup_s", f"must be less than horizon_s ({self.horizon_s})", self.warmup_s
+                )
             )
         acct = self.account
         floor = acct.unreserved_floor
         if floor > acct.concurrency:
             issues.append(
-                ConfigIssue("account.min_unreserved",
-                            f"must be at most account.concurrency ({acct.concurrency})", floor)
+                ConfigIssue(
+                    "account.min_unreserved",
+                    f"must be at most account.concurrency ({acct.concurrency})",
+                    floor,
+                )
             )
         budget = acct.concurrency - floor
         total = 0
@@ -549,8 +553,7 @@ def _set_path(data: Any, path: str, value: Any) -> None:
                 node = node[idx]
             except (ValueError, IndexError):
                 raise ConfigError(
-                    [ConfigIssue(path, f"'{part}' is not an index of a list of {len(node)}",
-                                 value)]
+                    [ConfigIssue(path, f"'{part}' is not an index of a list of {len(node)}", value)]
                 ) from None
             continue
         if not isinstance(node, dict):
@@ -572,7 +575,11 @@ class ConfigIssue:
     __slots__ = ("col", "line", "message", "path", "value")
 
     def __init__(
-        self, path: str, message: str, value: Any = None, line: int | None = None,
+        self,
+        path: str,
+        message: str,
+        value: Any = None,
+        line: int | None = None,
         col: int | None = None,
     ) -> None:
         self.path = path
@@ -663,7 +670,7 @@ class ConfigError(ValueError):
             elif etype == "union_tag_invalid" or etype == "union_tag_not_found":
                 msg = msg.replace("Input tag", "value")
             if msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
+                msg = msg[len("Value error, ") :]
             if isinstance(value, dict | list) and etype not in ("missing",):
                 value = _MISSING if len(str(value)) > 80 else value
             issues.append(ConfigIssue(".".join(path), msg, value))
@@ -681,8 +688,21 @@ def _is_tag(part: str) -> bool:
 
 
 _TAGS = {
-    "constant", "exponential", "uniform", "lognormal", "gamma", "empirical", "preset", "dist",
-    "poisson", "trace", "int", "float", "str", "none", "bool",
+    "constant",
+    "exponential",
+    "uniform",
+    "lognormal",
+    "gamma",
+    "empirical",
+    "preset",
+    "dist",
+    "poisson",
+    "trace",
+    "int",
+    "float",
+    "str",
+    "none",
+    "bool",
 }
 
 
@@ -735,7 +755,7 @@ def loads(text: str, *, source: str | None = None, base_dir: Path | None = None)
         For YAML syntax errors and for every invalid field, with line and column.
     """
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         issue = ConfigIssue("", f"not valid YAML: {getattr(exc, 'problem', exc)}", _MISSING)
@@ -780,9 +800,22 @@ def parse_override(item: str) -> tuple[str, Any]:
 
 
 _MODELS: list[type[BaseModel]] = [
-    Scenario, Account, Scaling, Pricing, Function, Workload, ClientRetry, Output,
-    PoissonArrivals, ConstantArrivals, TraceArrivals, ColdStartPreset,
-    ConstantDuration, ExponentialDuration, UniformDuration, LognormalDuration, GammaDuration,
+    Scenario,
+    Account,
+    Scaling,
+    Pricing,
+    Function,
+    Workload,
+    ClientRetry,
+    Output,
+    PoissonArrivals,
+    ConstantArrivals,
+    TraceArrivals,
+    ColdStartPreset,
+    ConstantDuration,
+    ExponentialDuration,
+    UniformDuration,
+    LognormalDuration,
+    GammaDuration,
     EmpiricalDuration,
 ]
-

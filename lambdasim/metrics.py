@@ -19,8 +19,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-
-
 __all__ = ["FunctionMetrics", "Level", "LogHistogram"]
 
 
@@ -296,7 +294,8 @@ class FunctionMetrics:
             # INIT billed under the rules from 2025-08-01 (aws-lambda-behaviour.md §10.2): the
             # extra milliseconds when INIT and invoke are rounded up together.
             self.init_billed_delta_ms += billed_ms_array(
-                np.array([init_s + e.invoke_s, e.invoke_s]), signs=(1, -1))
+                np.array([init_s + e.invoke_s, e.invoke_s]), signs=(1, -1)
+            )
 
     def flush(self) -> None:
         """Fold buffered rows into counters, histograms and series."""
@@ -349,9 +348,7 @@ class FunctionMetrics:
         return self.arrivals - sum(self.outcomes)
 
 
-def billed_ms_array(
-    durations_s: NDArray[np.float64], signs: tuple[int, ...] | None = None
-) -> int:
+def billed_ms_array(durations_s: NDArray[np.float64], signs: tuple[int, ...] | None = None) -> int:
     """Σ of billed milliseconds: each duration rounded up to 1 ms, float noise < 1 ns ignored.
 
     Same rule as :func:`lambdasim.units.billed_ms`; ``signs`` weights each term (±1).

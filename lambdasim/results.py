@@ -27,9 +27,9 @@ def _nan_to_none(x: float) -> float | None:
     return None if isinstance(x, float) and math.isnan(x) else x
 
 
-def _level_window(level: Level, edges: Sequence[float], warmup: float, horizon: float) -> tuple[
-    float, int
-]:
+def _level_window(
+    level: Level, edges: Sequence[float], warmup: float, horizon: float
+) -> tuple[float, int]:
     """Time-weighted mean and max of a level over [warmup, horizon]."""
     area = 0.0
     mx = 0
@@ -184,8 +184,13 @@ class RunResult:
         if account_level is not None:
             a_mean, a_max = _level_window(account_level, edges, warmup, horizon)
             means, mx = _level_periods(account_level, edges, step, n, horizon)
-            ts_frames.append(_long("account", times, {
-                "ConcurrentExecutions": mx, "ConcurrentExecutionsMean": means}))
+            ts_frames.append(
+                _long(
+                    "account",
+                    times,
+                    {"ConcurrentExecutions": mx, "ConcurrentExecutionsMean": means},
+                )
+            )
         else:
             only = next(iter(funcs.values()))
             a_mean, a_max = only["concurrency"]["mean"], only["concurrency"]["max"]
@@ -315,8 +320,16 @@ class RunResult:
 
 def _summary_row(name: str, d: dict[str, Any], pcts: Sequence[float]) -> dict[str, Any]:
     row: dict[str, Any] = {"function": name}
-    for k in ("invocations", "succeeded", "errors", "timeouts", "throttled", "in_flight_end",
-              "cold_starts", "cold_start_rate"):
+    for k in (
+        "invocations",
+        "succeeded",
+        "errors",
+        "timeouts",
+        "throttled",
+        "in_flight_end",
+        "cold_starts",
+        "cold_start_rate",
+    ):
         row[k] = d[k]
     row["latency_mean_s"] = d["latency_s"]["mean"]
     for p in pcts:
@@ -335,16 +348,27 @@ def _summary_row(name: str, d: dict[str, Any], pcts: Sequence[float]) -> dict[st
 
 def _long(function: str, times: np.ndarray, series: Mapping[str, Sequence[float]]) -> pd.DataFrame:
     frames = [
-        pd.DataFrame({"time_s": times, "function": function, "metric": metric,
-                      "value": np.asarray(vals, dtype=np.float64)})
+        pd.DataFrame(
+            {
+                "time_s": times,
+                "function": function,
+                "metric": metric,
+                "value": np.asarray(vals, dtype=np.float64),
+            }
+        )
         for metric, vals in series.items()
     ]
     return pd.concat(frames, ignore_index=True)
 
 
 def _function_series(
-    name: str, m: FunctionMetrics, times: np.ndarray, edges: Sequence[float], step: float,
-    n: int, horizon: float,
+    name: str,
+    m: FunctionMetrics,
+    times: np.ndarray,
+    edges: Sequence[float],
+    step: float,
+    n: int,
+    horizon: float,
 ) -> pd.DataFrame:
     inv = np.asarray(m.ts_invocations, dtype=np.float64)
     cold = np.asarray(m.ts_cold, dtype=np.float64)
@@ -353,15 +377,19 @@ def _function_series(
         init = np.asarray(m.ts_init_sum) / cold
     c_mean, c_max = _level_periods(m.concurrency, edges, step, n, horizon)
     e_mean, e_max = _level_periods(m.environments, edges, step, n, horizon)
-    return _long(name, times, {
-        "Invocations": inv,
-        "Errors": m.ts_errors,
-        "Throttles": m.ts_throttles,
-        "ColdStarts": cold,
-        "Duration": dur,
-        "InitDuration": init,
-        "ConcurrentExecutions": c_max,
-        "ConcurrentExecutionsMean": c_mean,
-        "Environments": e_max,
-        "EnvironmentsMean": e_mean,
-    })
+    return _long(
+        name,
+        times,
+        {
+            "Invocations": inv,
+            "Errors": m.ts_errors,
+            "Throttles": m.ts_throttles,
+            "ColdStarts": cold,
+            "Duration": dur,
+            "InitDuration": init,
+            "ConcurrentExecutions": c_max,
+            "ConcurrentExecutionsMean": c_mean,
+            "Environments": e_max,
+            "EnvironmentsMean": e_mean,
+        },
+    )

@@ -134,8 +134,15 @@ def run(
             n10 = float(acct.scaling.envs_per_10s)
             bucket = ScalingBucket(n10, n10 / 10.0)
         svc = FunctionService(
-            sim, name, fn.reserved_concurrency, account, bucket, pool,
-            Execution(name, fn, streams), m, account_level,
+            sim,
+            name,
+            fn.reserved_concurrency,
+            account,
+            bucket,
+            pool,
+            Execution(name, fn, streams),
+            m,
+            account_level,
         )
         svc.tracer = log
         services[name] = svc

@@ -22,8 +22,16 @@ class InvocationLog:
         self.cols: dict[str, list[Any]] = {
             k: []
             for k in (
-                "function", "env_id", "arrival_s", "start_s", "end_s", "cold", "init_s",
-                "duration_s", "outcome", "suppressed_init",
+                "function",
+                "env_id",
+                "arrival_s",
+                "start_s",
+                "end_s",
+                "cold",
+                "init_s",
+                "duration_s",
+                "outcome",
+                "suppressed_init",
             )
         }
 

@@ -20,8 +20,13 @@ def scenario(
     **top: Any,
 ) -> ls.Scenario:
     """A validated scenario from plain dicts (defaults: seed 1, 60-s periods)."""
-    data: dict[str, Any] = {"name": "test", "seed": 1, "horizon_s": horizon_s,
-                            "functions": functions, "workloads": workloads}
+    data: dict[str, Any] = {
+        "name": "test",
+        "seed": 1,
+        "horizon_s": horizon_s,
+        "functions": functions,
+        "workloads": workloads,
+    }
     data.update(top)
     return ls.Scenario.from_dict(data)
 

@@ -7,13 +7,13 @@ does not retry it. The caller may, like the AWS SDKs, with exponential backoff a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import simpy
 from simpy.events import Timeout
 
 from lambdasim.config import ClientRetry
-from typing import Callable
 from lambdasim.service.invoke import ADMITTED, FunctionService
 
 __all__ = ["SyncFrontDoor"]

@@ -18,24 +18,51 @@ runner = CliRunner()
 
 
 def test_run_json_has_the_documented_keys() -> None:
-    r = runner.invoke(app, ["run", QUICK, "--seed", "7", "--set", "functions.api.memory_mb=1024",
-                            "--set", "horizon_s=300", "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            QUICK,
+            "--seed",
+            "7",
+            "--set",
+            "functions.api.memory_mb=1024",
+            "--set",
+            "horizon_s=300",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert {"scenario", "seed", "horizon_s", "version", "functions", "account", "cost_usd"} <= set(d)
+    top = {"scenario", "seed", "horizon_s", "version", "functions", "account", "cost_usd"}
+    assert top <= set(d)
     assert d["seed"] == 7 and d["horizon_s"] == 300
     f = d["functions"]["api"]
-    for k in ("invocations", "succeeded", "errors", "timeouts", "throttled", "in_flight_end",
-              "cold_starts", "cold_start_rate", "latency_s", "duration_s", "concurrency",
-              "environments", "billed_gb_s", "cost_usd"):
+    for k in (
+        "invocations",
+        "succeeded",
+        "errors",
+        "timeouts",
+        "throttled",
+        "in_flight_end",
+        "cold_starts",
+        "cold_start_rate",
+        "latency_s",
+        "duration_s",
+        "concurrency",
+        "environments",
+        "billed_gb_s",
+        "cost_usd",
+    ):
         assert k in f
     assert set(f["latency_s"]) >= {"mean", "p50", "p90", "p99", "p99.9"}
     assert set(f["duration_s"]) >= {"mean", "p50", "p99"}
     assert set(f["concurrency"]) == {"mean", "max"} == set(f["environments"])
     assert set(f["cost_usd"]) >= {"requests", "duration", "total"}
     assert {"concurrency_max", "throttled"} <= set(d["account"]) and "total" in d["cost_usd"]
-    assert f["invocations"] == (f["succeeded"] + f["errors"] + f["timeouts"] + f["throttled"]
-                                + f["in_flight_end"])
+    assert f["invocations"] == (
+        f["succeeded"] + f["errors"] + f["timeouts"] + f["throttled"] + f["in_flight_end"]
+    )
 
 
 def test_run_prints_a_table() -> None:
@@ -63,8 +90,11 @@ def test_bad_override_exits_2() -> None:
 
 def test_missing_trace_file_exits_2(tmp_path: Path) -> None:
     cfg = tmp_path / "t.yaml"
-    cfg.write_text(Path(QUICK).read_text().replace(
-        "{kind: poisson, rate_per_s: 20}", "{kind: trace, path: missing.csv}"))
+    cfg.write_text(
+        Path(QUICK)
+        .read_text()
+        .replace("{kind: poisson, rate_per_s: 20}", "{kind: trace, path: missing.csv}")
+    )
     r = runner.invoke(app, ["run", str(cfg)])
     assert r.exit_code == 2 and "missing.csv" in r.stderr and "Traceback" not in r.output
 
@@ -73,9 +103,16 @@ def test_validate_ok_and_warnings(tmp_path: Path) -> None:
     r = runner.invoke(app, ["validate", QUICK])
     assert r.exit_code == 0 and "ok" in r.stdout
     cfg = tmp_path / "w.yaml"
-    cfg.write_text(Path(QUICK).read_text().replace("timeout_s: 10", "timeout_s: 1").replace(
-        "{dist: lognormal, p50_s: 0.045, p99_s: 0.25,", "{dist: lognormal, p50_s: 0.8, p99_s: 2.5,")
-        .replace("{dist: uniform, low_s: 300, high_s: 360}", "60"))
+    cfg.write_text(
+        Path(QUICK)
+        .read_text()
+        .replace("timeout_s: 10", "timeout_s: 1")
+        .replace(
+            "{dist: lognormal, p50_s: 0.045, p99_s: 0.25,",
+            "{dist: lognormal, p50_s: 0.8, p99_s: 2.5,",
+        )
+        .replace("{dist: uniform, low_s: 300, high_s: 360}", "60")
+    )
     r = runner.invoke(app, ["validate", str(cfg)])
     assert r.exit_code == 0
     assert "functions.api.timeout_s" in r.stderr and "p99" in r.stderr
@@ -86,8 +123,12 @@ def test_output_directory(tmp_path: Path) -> None:
     out = tmp_path / "res"
     r = runner.invoke(app, ["run", QUICK, "--set", "horizon_s=60", "-o", str(out)])
     assert r.exit_code == 0, r.output
-    assert {p.name for p in out.iterdir()} >= {"summary.parquet", "timeseries.parquet",
-                                                "cost.parquet", "scenario.yaml"}
+    assert {p.name for p in out.iterdir()} >= {
+        "summary.parquet",
+        "timeseries.parquet",
+        "cost.parquet",
+        "scenario.yaml",
+    }
 
 
 def test_schema_and_pricing() -> None:

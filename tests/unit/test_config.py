@@ -43,7 +43,8 @@ def test_memory_out_of_range_is_one_line_with_location_path_value_and_bound() ->
 
 def test_all_errors_are_reported_at_once() -> None:
     text = QUICK.replace("memory_mb: 512", "memory_mb: 20000").replace(
-        "timeout_s: 10", "timeout_s: 901")
+        "timeout_s: 10", "timeout_s: 901"
+    )
     lines = errors(text)
     assert len(lines) == 2
     assert any("functions.api.timeout_s" in x and "900" in x for x in lines)
@@ -79,8 +80,9 @@ def test_reserved_concurrency_must_leave_unreserved_floor() -> None:
 def test_distribution_errors() -> None:
     (line,) = errors(QUICK.replace("p50_s: 0.3, p99_s: 0.9", "p50_s: 0.3, p99_s: 0.1"))
     assert "functions.api.cold_start" in line and "p99_s" in line
-    (line,) = errors(QUICK.replace("{dist: uniform, low_s: 300, high_s: 360}",
-                                   "{dist: weibull, low_s: 300}"))
+    (line,) = errors(
+        QUICK.replace("{dist: uniform, low_s: 300, high_s: 360}", "{dist: weibull, low_s: 300}")
+    )
     assert "functions.api.keep_alive_s" in line and "weibull" in line
 
 
@@ -94,9 +96,9 @@ def test_replace_revalidates_and_keeps_the_original() -> None:
     sc2 = sc.replace({"functions.api.memory_mb": 1024, "workloads.0.arrivals.rate_per_s": 5})
     assert sc2.functions["api"].memory_mb == 1024 and sc.functions["api"].memory_mb == 512
     assert sc2.workloads[0].arrivals.rate_per_s == 5  # type: ignore[union-attr]
-    with pytest.raises(ConfigError, match="functions.api.memory_mb"):
+    with pytest.raises(ConfigError, match=r"functions\.api\.memory_mb"):
         sc.replace({"functions.api.memory_mb": 20000})
-    with pytest.raises(ConfigError, match="workloads.3"):
+    with pytest.raises(ConfigError, match=r"workloads\.3"):
         sc.replace({"workloads.3.target": "api"})
 
 
@@ -118,9 +120,13 @@ def test_keep_alive_number_is_constant_and_defaults_follow_reference() -> None:
     sc = ls.loads(QUICK.replace("{dist: uniform, low_s: 300, high_s: 360}", "420"))
     ka = sc.functions["api"].keep_alive_s.build()
     assert ka.mean == 420 and ka.variance == 0
-    minimal = ls.Scenario.from_dict({
-        "horizon_s": 10, "functions": {"f": {"duration": {"dist": "constant", "value_s": 1}}},
-        "workloads": [{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 1}}]})
+    minimal = ls.Scenario.from_dict(
+        {
+            "horizon_s": 10,
+            "functions": {"f": {"duration": {"dist": "constant", "value_s": 1}}},
+            "workloads": [{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 1}}],
+        }
+    )
     f = minimal.functions["f"]
     # aws-lambda-behaviour.md §3 and §13: 128 MB, 3 s, keep-alive 600 s, lifetime 7,200 s
     assert (f.memory_mb, f.timeout_s, f.max_lifetime_s) == (128, 3.0, 7200.0)

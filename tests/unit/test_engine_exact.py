@@ -25,11 +25,18 @@ def fn(**kw: Any) -> dict[str, Any]:
     return base
 
 
-def run_trace(trace_csv: Any, times: list[float], horizon_s: float = 100.0,
-              retry: dict[str, Any] | None = None, **top: Any) -> ls.RunResult:
+def run_trace(
+    trace_csv: Any,
+    times: list[float],
+    horizon_s: float = 100.0,
+    retry: dict[str, Any] | None = None,
+    **top: Any,
+) -> ls.RunResult:
     functions = top.pop("functions", {"f": fn()})
-    w: dict[str, Any] = {"target": next(iter(functions)),
-                         "arrivals": {"kind": "trace", "path": trace_csv(times)}}
+    w: dict[str, Any] = {
+        "target": next(iter(functions)),
+        "arrivals": {"kind": "trace", "path": trace_csv(times)},
+    }
     if retry:
         w["client_retry"] = retry
     sc = scenario(functions=functions, workloads=[w], horizon_s=horizon_s, **top)
@@ -57,8 +64,11 @@ def test_cold_then_warm_then_expired(trace_csv: Any) -> None:
 
 
 def test_warm_request_goes_to_most_recently_used(trace_csv: Any) -> None:
-    res = run_trace(trace_csv, [1.0, 1.1, 3.0, 3.05],
-                    functions={"f": fn(cold_start={"dist": "constant", "value_s": 0.0})})
+    res = run_trace(
+        trace_csv,
+        [1.0, 1.1, 3.0, 3.05],
+        functions={"f": fn(cold_start={"dist": "constant", "value_s": 0.0})},
+    )
     log = res.invocations.sort_values("start_s")  # type: ignore[union-attr]
     # env 0 frees at 2.0, env 1 at 2.1: the request at 3.0 takes env 1, the next env 0
     assert list(log["env_id"]) == [0, 1, 1, 0]
@@ -81,17 +91,18 @@ def test_max_lifetime_recycles_idle_and_busy_environments(trace_csv: Any) -> Non
     assert list(log["cold"]) == [True, False, False, True]  # type: ignore[index]
     # env 1, born at 12.0, is capped the same way: it dies at 22.0
     assert res.functions["f"]["environments"]["mean"] == pytest.approx(
-        ((11.0 - 1.0) + (22.0 - 12.0)) / 100, abs=1e-12)
+        ((11.0 - 1.0) + (22.0 - 12.0)) / 100, abs=1e-12
+    )
     # retired when it becomes idle at age >= 10: busy 10.5–11.5 then gone
     res = run_trace(trace_csv, [1.0, 10.5, 11.6], functions={"f": f})
     assert list(res.invocations["cold"]) == [True, False, True]  # type: ignore[index]
     assert res.functions["f"]["environments"]["mean"] == pytest.approx(
-        ((11.5 - 1.0) + (21.6 - 11.6)) / 100, abs=1e-12)
+        ((11.5 - 1.0) + (21.6 - 11.6)) / 100, abs=1e-12
+    )
 
 
 def test_reserved_concurrency_throttles_at_once(trace_csv: Any) -> None:
-    res = run_trace(trace_csv, [1.0, 1.5, 2.6],
-                    functions={"f": fn(reserved_concurrency=1)})
+    res = run_trace(trace_csv, [1.0, 1.5, 2.6], functions={"f": fn(reserved_concurrency=1)})
     f = res.functions["f"]
     assert (f["succeeded"], f["throttled"], f["throttle_events"]) == (2, 1, 1)
     assert f["throttles_by_reason"]["ReservedFunctionConcurrentInvocationLimitExceeded"] == 1
@@ -100,8 +111,12 @@ def test_reserved_concurrency_throttles_at_once(trace_csv: Any) -> None:
 
 def test_client_retry_latency_includes_backoff(trace_csv: Any) -> None:
     # busy until 2.5; retries wait uniform(0, min(cap, base × 2^k)): 0–1 s, then 0–2 s ...
-    res = run_trace(trace_csv, [1.0, 1.2], functions={"f": fn(reserved_concurrency=1)},
-                    retry={"max_attempts": 20, "base_s": 0.5, "cap_s": 4})
+    res = run_trace(
+        trace_csv,
+        [1.0, 1.2],
+        functions={"f": fn(reserved_concurrency=1)},
+        retry={"max_attempts": 20, "base_s": 0.5, "cap_s": 4},
+    )
     f = res.functions["f"]
     assert f["succeeded"] == 2 and f["throttled"] == 0
     assert f["throttle_events"] >= 1
@@ -113,15 +128,18 @@ def test_client_retry_latency_includes_backoff(trace_csv: Any) -> None:
 
 
 def test_client_retry_gives_up_after_max_attempts(trace_csv: Any) -> None:
-    res = run_trace(trace_csv, [1.0, 1.2], functions={"f": fn(reserved_concurrency=1)},
-                    retry={"max_attempts": 2, "base_s": 0.01, "cap_s": 0.01})
+    res = run_trace(
+        trace_csv,
+        [1.0, 1.2],
+        functions={"f": fn(reserved_concurrency=1)},
+        retry={"max_attempts": 2, "base_s": 0.01, "cap_s": 0.01},
+    )
     f = res.functions["f"]
     assert (f["succeeded"], f["throttled"], f["throttle_events"]) == (1, 1, 2)
 
 
 def test_timeout_is_billed_at_timeout_and_resets_environment(trace_csv: Any) -> None:
-    f = fn(timeout_s=1, duration={"dist": "empirical", "samples_s": [3.0, 0.2]},
-           keep_alive_s=1000)
+    f = fn(timeout_s=1, duration={"dist": "empirical", "samples_s": [3.0, 0.2]}, keep_alive_s=1000)
     times = [1.0 + 10 * k for k in range(40)]
     res = run_trace(trace_csv, times, horizon_s=500.0, functions={"f": f})
     log = res.invocations
@@ -157,16 +175,27 @@ def test_init_over_the_limit_is_retried_inside_the_invoke(trace_csv: Any) -> Non
 
 
 def test_scaling_bucket_limits_new_environments(trace_csv: Any) -> None:
-    f = fn(duration={"dist": "constant", "value_s": 20.0}, timeout_s=30,
-           cold_start={"dist": "constant", "value_s": 0.0})
-    res = run_trace(trace_csv, [0.1, 0.2, 0.3, 5.0, 5.5], functions={"f": f},
-                    account={"scaling": {"mode": "per_function", "envs_per_10s": 2}})
+    f = fn(
+        duration={"dist": "constant", "value_s": 20.0},
+        timeout_s=30,
+        cold_start={"dist": "constant", "value_s": 0.0},
+    )
+    res = run_trace(
+        trace_csv,
+        [0.1, 0.2, 0.3, 5.0, 5.5],
+        functions={"f": f},
+        account={"scaling": {"mode": "per_function", "envs_per_10s": 2}},
+    )
     s = res.functions["f"]
     # capacity 2 then 0.2 tokens/s: 0.3 finds 0.04 tokens; at 5.0 there are 0.98; at 5.5, 1.08
     assert s["throttled"] == 2 and s["succeeded"] == 3
     assert s["throttles_by_reason"]["ScalingRateExceeded"] == 2
-    res = run_trace(trace_csv, [0.1, 0.2, 0.3, 5.0, 5.5], functions={"f": f},
-                    account={"scaling": {"mode": "none"}})
+    res = run_trace(
+        trace_csv,
+        [0.1, 0.2, 0.3, 5.0, 5.5],
+        functions={"f": f},
+        account={"scaling": {"mode": "none"}},
+    )
     assert res.functions["f"]["throttled"] == 0
 
 
@@ -174,8 +203,9 @@ def test_unreserved_pool_is_shared_and_reserved_is_private(trace_csv: Any) -> No
     functions = {"a": fn(reserved_concurrency=2), "b": fn(), "c": fn()}
     path = trace_csv([1.0, 1.1, 1.2])
     wl = [{"target": t, "arrivals": {"kind": "trace", "path": path}} for t in ("a", "b", "c")]
-    sc = scenario(functions=functions, workloads=wl,
-                  account={"concurrency": 4, "min_unreserved": 1})
+    sc = scenario(
+        functions=functions, workloads=wl, account={"concurrency": 4, "min_unreserved": 1}
+    )
     res = ls.run(sc, progress=False)
     # unreserved pool = 4 − 2 = 2, shared by b and c; a keeps its 2 slots (3rd request throttled)
     assert res.functions["a"]["throttled"] == 1
