@@ -45,14 +45,15 @@ class Wakeup:
         self.sim = sim
         self.owner = owner
         self._cbs = (callback,)
-        self._queue = sim._queue
+        self._queue: list[Any] = sim._queue
         self._eid = sim._eid
         self.callbacks: tuple[Callable[[Any], None], ...] | None = None
 
     def at(self, when: float) -> None:
         """Schedule the wake-up at absolute time ``when`` (not before now)."""
         self.callbacks = self._cbs
-        heappush(self._queue, (when, NORMAL, next(self._eid), self))
+        queue: list[Any] = self._queue
+        heappush(queue, (when, NORMAL, next(self._eid), self))
 
     @property
     def pending(self) -> bool:

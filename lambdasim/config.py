@@ -318,9 +318,10 @@ class Function(_Model):
     #: Probability that one attempt fails with a function error.
     error_rate: Fraction = 0.0
 
-    _keep_alive_shorthand = field_validator("keep_alive_s", mode="before")(
-        classmethod(lambda cls, v: _number_is_constant(v))  # type: ignore[arg-type]
-    )
+    @field_validator("keep_alive_s", mode="before")
+    @classmethod
+    def _keep_alive_shorthand(cls, v: Any) -> Any:
+        return _number_is_constant(v)
 
     def cold_start_dist(self) -> dists.Distribution:
         """The INIT-duration distribution for this function's architecture."""

@@ -173,8 +173,8 @@ class RunResult:
         for t in totals:
             funcs[t.function]["billed_gb_s"] = costmod.billed_gb_s(t, table)
         cost_df = costmod.run_cost(totals, table, region=scenario.account.region)
-        for name, row in cost_df.iterrows():
-            funcs[str(name)]["cost_usd"] = {
+        for fname, row in cost_df.iterrows():
+            funcs[str(fname)]["cost_usd"] = {
                 "requests": float(row["requests_usd"]),
                 "duration": float(row["duration_usd"] + row["ephemeral_usd"]),
                 "total": float(row["total_usd"]),
@@ -346,7 +346,7 @@ def _summary_row(name: str, d: dict[str, Any], pcts: Sequence[float]) -> dict[st
     return row
 
 
-def _long(function: str, times: np.ndarray, series: Mapping[str, Sequence[float]]) -> pd.DataFrame:
+def _long(function: str, times: np.ndarray, series: Mapping[str, Any]) -> pd.DataFrame:
     frames = [
         pd.DataFrame(
             {

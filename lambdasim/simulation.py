@@ -155,7 +155,7 @@ def run(
         jitter = None
         if w.client_retry is not None:
             gj = streams.generator("client_retry", label)
-            jitter = sampler(lambda n, g=gj: g.random(n))
+            jitter = sampler(gj.random)
         door = SyncFrontDoor(sim, svc, w.client_retry, jitter)
         doors.append(door)
         blocks = arrival_times(

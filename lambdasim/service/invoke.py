@@ -92,7 +92,7 @@ class FunctionService:
         self.level = metrics.concurrency
         self.account_level = account_level
         self.tracer: Any = None
-        self._queue = sim._queue
+        self._queue: list[Any] = sim._queue
         self._eid = sim._eid
         ex = execution
         self._handler = ex.handler

@@ -69,4 +69,4 @@ class SyncFrontDoor:
             if self.service.invoke(arrival) != ADMITTED:
                 self.throttled(arrival, attempt + 1)
 
-        Timeout(self.sim, delay).callbacks.append(again)  # type: ignore[union-attr]
+        Timeout(self.sim, delay).callbacks.append(again)
