@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
+from heapq import heappush
 from itertools import chain
 from typing import Any
 
 import numpy as np
 import simpy
 
-from lambdasim.clock import Wakeup
+from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.config import Scenario
 from lambdasim.metrics import FunctionMetrics, Level, make_edges
 from lambdasim.results import RunResult
@@ -64,7 +65,9 @@ class _ArrivalDriver:
             self.door.throttled(now, 1)
         t = next(self.times, None)
         if t is not None and t < self.horizon:
-            self.wake.at(t)
+            w = self.wake  # w.at(t), inlined: this runs once per arrival
+            w.callbacks = w._cbs
+            heappush(w._queue, (t, NORMAL, next(w._eid), w))
 
 
 def _sampler(dist: Any, g: np.random.Generator) -> Callable[[], float]:
