@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lambdasim.units import BILLING_EPS_MS, billed_ms
+
 __all__ = ["FunctionMetrics", "Level", "LogHistogram"]
 
 
@@ -293,9 +295,8 @@ class FunctionMetrics:
             self.init.add(init_s)
             # INIT billed under the rules from 2025-08-01 (aws-lambda-behaviour.md §10.2): the
             # extra milliseconds when INIT and invoke are rounded up together.
-            self.init_billed_delta_ms += billed_ms_array(
-                np.array([init_s + e.invoke_s, e.invoke_s]), signs=(1, -1)
-            )
+            inv = e.invoke_s
+            self.init_billed_delta_ms += billed_ms(init_s + inv) - billed_ms(inv)
 
     def flush(self) -> None:
         """Fold buffered rows into counters, histograms and series."""
@@ -348,12 +349,7 @@ class FunctionMetrics:
         return self.arrivals - sum(self.outcomes)
 
 
-def billed_ms_array(durations_s: NDArray[np.float64], signs: tuple[int, ...] | None = None) -> int:
-    """Σ of billed milliseconds: each duration rounded up to 1 ms, float noise < 1 ns ignored.
-
-    Same rule as :func:`lambdasim.units.billed_ms`; ``signs`` weights each term (±1).
-    """
-    ms = np.ceil(durations_s * 1000.0 - 1e-6).astype(np.int64)
-    if signs is not None:
-        ms = ms * np.asarray(signs, dtype=np.int64)
-    return int(ms.sum())
+def billed_ms_array(durations_s: NDArray[np.float64]) -> int:
+    """Σ of billed milliseconds, each duration rounded up to 1 ms (vector form of
+    :func:`lambdasim.units.billed_ms`)."""
+    return int(np.ceil(durations_s * 1000.0 - BILLING_EPS_MS).astype(np.int64).sum())

@@ -109,7 +109,7 @@ class RunResult:
         step = scenario.output.timeseries_step_s
         edges, n = make_edges(horizon, step, warmup)
         pcts = scenario.output.percentiles
-        table = costmod.load_table(scenario.pricing.table)
+        table = _table(scenario.pricing.table)
         totals = []
         funcs: dict[str, dict[str, Any]] = {}
         rows = []
@@ -246,15 +246,21 @@ class RunResult:
     def cost_with(
         self, *, table: str | Path | None = None, region: str | None = None
     ) -> pd.DataFrame:
-        """Cost of the run under another pricing table or region, from totals (no re-run)."""
-        t = costmod.load_table(table if table is not None else self.scenario.pricing.table)
+        """Cost of the run under another pricing table or region, from totals (no re-run).
+
+        Raises
+        ------
+        ValueError
+            If the table bills at another granularity than the 1 ms the totals were kept at.
+        """
+        t = _table(table if table is not None else self.scenario.pricing.table)
         return costmod.run_cost(self.totals, t, region=region or self.scenario.account.region)
 
     def monthly_cost(
         self, *, table: str | Path | None = None, free_tier: bool | None = None, days: float = 30
     ) -> pd.DataFrame:
         """Projection of the run's rates to ``days`` days, with monthly tiers and free tier."""
-        t = costmod.load_table(table if table is not None else self.scenario.pricing.table)
+        t = _table(table if table is not None else self.scenario.pricing.table)
         ft = self.scenario.pricing.free_tier if free_tier is None else free_tier
         return costmod.monthly_projection(
             self.totals, t, free_tier=ft, days=days, region=self.scenario.account.region
@@ -316,6 +322,17 @@ class RunResult:
             f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, rep={self.rep}, "
             f"functions={list(self.functions)})"
         )
+
+
+def _table(table: str | Path | None) -> costmod.PricingTable:
+    t = costmod.load_table(table)
+    if t.billing_rules.duration_granularity_ms != 1:
+        raise ValueError(
+            f"pricing table {t.id} bills in {t.billing_rules.duration_granularity_ms} ms steps; "
+            "lambdasim keeps billed totals at 1 ms (the rule since Dec 2020, "
+            "aws-lambda-behaviour.md §10.1), so it cannot re-price this run with it"
+        )
+    return t
 
 
 def _summary_row(name: str, d: dict[str, Any], pcts: Sequence[float]) -> dict[str, Any]:

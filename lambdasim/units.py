@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["billed_ms", "hours", "minutes", "ms"]
+__all__ = ["BILLING_EPS_MS", "billed_ms", "hours", "minutes", "ms"]
 
 #: Lambda rounds billed duration up to whole milliseconds since Dec 2020
 #: (aws-lambda-behaviour.md §10.1). Sub-nanosecond float noise must not add a millisecond,
 #: so values within this many ms of a whole millisecond count as that millisecond.
-_BILLING_EPS_MS = 1e-6
+BILLING_EPS_MS = 1e-6
 
 
 def ms(value: float) -> float:
@@ -45,4 +45,4 @@ def billed_ms(duration_s: float) -> int:
         ``ceil(duration_s × 1000)`` with float noise below 1 ns ignored, so that
         ``billed_ms(0.045) == 45``.
     """
-    return math.ceil(duration_s * 1000.0 - _BILLING_EPS_MS)
+    return math.ceil(duration_s * 1000.0 - BILLING_EPS_MS)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from lambdasim.config import Function
 from lambdasim.records import Outcome
 from lambdasim.rng import Streams, sampler
-from lambdasim.units import billed_ms
 
 __all__ = ["Execution"]
 
@@ -85,11 +84,3 @@ class Execution:
         if self.error_rate > 0.0 and self.uniform() < self.error_rate:
             return init_s, invoke_s, Outcome.ERROR, reset and not cold
         return init_s, invoke_s, Outcome.SUCCEEDED, reset and not cold
-
-    @staticmethod
-    def billing(init_s: float, invoke_s: float) -> tuple[int, int]:
-        """Billed ms of the invoke, and the extra ms when INIT is billed too (§10.2)."""
-        b = billed_ms(invoke_s)
-        if init_s > 0.0:
-            return b, billed_ms(init_s + invoke_s) - b
-        return b, 0
