@@ -57,19 +57,25 @@ def _warn(sc: Scenario, path: Path) -> list[ConfigIssue]:
     return issues
 
 
-@app.command()
-def validate(
-    config_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")
-    ] = None,
-) -> None:
-    """Check a scenario: errors (exit 2) and warnings a careful engineer would give."""
-    sc = _load(config_file, set_)
+ConfigArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")
+]
+
+
+def _load_checked(path: Path, overrides: list[str] | None) -> tuple[Scenario, list[ConfigIssue]]:
+    """Load, apply overrides, check trace files (exit 2 on any error), print warnings."""
+    sc = _load(path, overrides)
     missing = checks.trace_errors(sc)
     if missing:
-        _fail([i.format(str(config_file)) for i in missing])
-    warnings = _warn(sc, config_file)
+        _fail([i.format(str(path)) for i in missing])
+    return sc, _warn(sc, path)
+
+
+@app.command()
+def validate(config_file: ConfigArg, set_: SetOpt = None) -> None:
+    """Check a scenario: errors (exit 2) and warnings a careful engineer would give."""
+    sc, warnings = _load_checked(config_file, set_)
     typer.echo(
         f"{config_file}: ok: scenario '{sc.name}', {len(sc.functions)} function(s), "
         f"{len(sc.workloads)} workload(s), {len(warnings)} warning(s)"
@@ -78,12 +84,10 @@ def validate(
 
 @app.command()
 def run(
-    config_file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    config_file: ConfigArg,
     seed: Annotated[int | None, typer.Option(help="Root seed (default: the config's).")] = None,
     rep: Annotated[int, typer.Option(min=0, help="Replication number.")] = 0,
-    set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")
-    ] = None,
+    set_: SetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write Parquet results to this directory.")
@@ -96,11 +100,7 @@ def run(
     import lambdasim as ls
     from lambdasim.workload.traces import TraceError
 
-    sc = _load(config_file, set_)
-    missing = checks.trace_errors(sc)
-    if missing:
-        _fail([i.format(str(config_file)) for i in missing])
-    _warn(sc, config_file)
+    sc, _ = _load_checked(config_file, set_)
     try:
         res = ls.run(sc, seed=seed, rep=rep, progress=progress)
     except TraceError as exc:
