@@ -1,0 +1,72 @@
+"""Scenario configuration, schema version 1: YAML in, frozen pydantic v2 models out.
+
+Every AWS default cites ``aws-lambda-behaviour.md`` (the project's behavioural reference, in
+``shared/reference``) by section. Unknown keys are errors (``extra="forbid"``) with a "did you
+mean" hint; integer fields take only integers. Errors carry the YAML file, line and column, the
+dotted field path, the bad value and the allowed range (see :class:`ConfigError`).
+
+Modules: :mod:`.base` (shared types), :mod:`.distributions`, :mod:`.scenario` (account,
+functions, workloads), :mod:`.errors`, :mod:`.loading`.
+"""
+
+from lambdasim.config.distributions import (
+    ARM64_INIT_FACTOR,
+    COLD_START_PRESETS,
+    ColdStartPreset,
+    ConstantDist,
+    DistSpec,
+    DurationSpec,
+    EmpiricalDist,
+    ExponentialDist,
+    GammaDist,
+    LognormalDist,
+    UniformDist,
+)
+from lambdasim.config.errors import ConfigError, ConfigIssue, locate
+from lambdasim.config.loading import load, loads, parse_override
+from lambdasim.config.scenario import (
+    Account,
+    ArrivalSpec,
+    ClientRetry,
+    ConstantArrivals,
+    Function,
+    Output,
+    PoissonArrivals,
+    Pricing,
+    Scaling,
+    Scenario,
+    TraceArrivals,
+    Workload,
+)
+
+__all__ = [
+    "ARM64_INIT_FACTOR",
+    "COLD_START_PRESETS",
+    "Account",
+    "ArrivalSpec",
+    "ClientRetry",
+    "ColdStartPreset",
+    "ConfigError",
+    "ConfigIssue",
+    "ConstantArrivals",
+    "ConstantDist",
+    "DistSpec",
+    "DurationSpec",
+    "EmpiricalDist",
+    "ExponentialDist",
+    "Function",
+    "GammaDist",
+    "LognormalDist",
+    "Output",
+    "PoissonArrivals",
+    "Pricing",
+    "Scaling",
+    "Scenario",
+    "TraceArrivals",
+    "UniformDist",
+    "Workload",
+    "load",
+    "loads",
+    "locate",
+    "parse_override",
+]

@@ -1,0 +1,195 @@
+"""Distributions in configuration files (seconds), and INIT presets per runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Discriminator, Field, StrictInt, Tag, model_validator
+
+from lambdasim import dists
+from lambdasim.config.base import Fraction, NonNegFloat, PosFloat, _Model
+
+
+class ConstantDist(_Model):
+    """Always ``value_s`` seconds."""
+
+    dist: Literal["constant"]
+    value_s: NonNegFloat
+
+    def build(self) -> dists.Distribution:
+        return dists.Constant(self.value_s)
+
+
+class ExponentialDist(_Model):
+    """Exponential with mean ``mean_s`` seconds."""
+
+    dist: Literal["exponential"]
+    mean_s: PosFloat
+
+    def build(self) -> dists.Distribution:
+        return dists.Exponential(self.mean_s)
+
+
+class UniformDist(_Model):
+    """Uniform between ``low_s`` and ``high_s`` seconds."""
+
+    dist: Literal["uniform"]
+    low_s: NonNegFloat
+    high_s: NonNegFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformDist:
+        if self.high_s < self.low_s:
+            raise ValueError(f"high_s ({self.high_s}) must be >= low_s ({self.low_s})")
+        return self
+
+    def build(self) -> dists.Distribution:
+        return dists.Uniform(self.low_s, self.high_s)
+
+
+class LognormalDist(_Model):
+    """Lognormal given by ``p50_s`` and ``p99_s``, or by ``mean_s`` and ``cv``."""
+
+    dist: Literal["lognormal"]
+    p50_s: PosFloat | None = None
+    p99_s: PosFloat | None = None
+    mean_s: PosFloat | None = None
+    cv: PosFloat | None = None
+
+    @model_validator(mode="after")
+    def _one_pair(self) -> LognormalDist:
+        pct = self.p50_s is not None and self.p99_s is not None
+        mom = self.mean_s is not None and self.cv is not None
+        if pct == mom:
+            raise ValueError("give either p50_s and p99_s, or mean_s and cv")
+        if pct and self.p99_s <= self.p50_s:  # type: ignore[operator]
+            raise ValueError(f"p99_s ({self.p99_s}) must be greater than p50_s ({self.p50_s})")
+        return self
+
+    def build(self) -> dists.Distribution:
+        if self.p50_s is not None and self.p99_s is not None:
+            return dists.LogNormal.from_percentiles(self.p50_s, self.p99_s)
+        assert self.mean_s is not None and self.cv is not None
+        return dists.LogNormal.from_mean_cv(self.mean_s, self.cv)
+
+
+class GammaDist(_Model):
+    """Gamma with mean ``mean_s`` seconds and coefficient of variation ``cv``."""
+
+    dist: Literal["gamma"]
+    mean_s: PosFloat
+    cv: PosFloat
+
+    def build(self) -> dists.Distribution:
+        return dists.Gamma(self.mean_s, self.cv)
+
+
+class EmpiricalDist(_Model):
+    """Resample from observed values in seconds."""
+
+    dist: Literal["empirical"]
+    samples_s: Annotated[tuple[NonNegFloat, ...], Field(min_length=1)]
+
+    def build(self) -> dists.Distribution:
+        return dists.Empirical(self.samples_s)
+
+
+DistSpec = Annotated[
+    ConstantDist | ExponentialDist | UniformDist | LognormalDist | GammaDist | EmpiricalDist,
+    Field(discriminator="dist"),
+]
+
+
+class _MemoryScaling(_Model):
+    """How handler duration responds to memory (aws-lambda-behaviour.md §3).
+
+    ``memory_ref_mb`` is the memory at which the distribution was measured; ``cpu_bound`` is the
+    fraction of the time that scales with the vCPU share (``memory/1769``, at most 6 vCPUs).
+    """
+
+    memory_ref_mb: Annotated[StrictInt, Field(ge=128, le=10240)] | None = None
+    cpu_bound: Fraction = 0.0
+
+
+class ConstantDuration(ConstantDist, _MemoryScaling):
+    """Constant handler duration."""
+
+
+class ExponentialDuration(ExponentialDist, _MemoryScaling):
+    """Exponential handler duration."""
+
+
+class UniformDuration(UniformDist, _MemoryScaling):
+    """Uniform handler duration."""
+
+
+class LognormalDuration(LognormalDist, _MemoryScaling):
+    """Lognormal handler duration."""
+
+
+class GammaDuration(GammaDist, _MemoryScaling):
+    """Gamma handler duration."""
+
+
+class EmpiricalDuration(EmpiricalDist, _MemoryScaling):
+    """Empirical handler duration."""
+
+
+DurationSpec = Annotated[
+    ConstantDuration
+    | ExponentialDuration
+    | UniformDuration
+    | LognormalDuration
+    | GammaDuration
+    | EmpiricalDuration,
+    Field(discriminator="dist"),
+]
+
+#: INIT-duration presets (p50_s, p99_s) per runtime family: the suggested defaults of
+#: aws-lambda-behaviour.md §2.2 "Model implications (2)", from E. Johnson, "Cold Starts Are Dead"
+#: (Apr 2026), x86_64. arm64 multiplies them by :data:`ARM64_INIT_FACTOR`.
+COLD_START_PRESETS: dict[str, tuple[float, float]] = {
+    "python": (0.300, 1.000),
+    "nodejs": (0.275, 0.800),
+    "go": (0.075, 0.200),
+    "rust": (0.065, 0.150),
+    "java": (3.500, 8.000),
+    "java-snapstart": (0.115, 0.300),
+    "dotnet": (0.300, 0.650),
+}
+
+#: arm64 INIT is 13–40 % faster than x86_64; the reference suggests 0.8 (§2.2).
+ARM64_INIT_FACTOR = 0.8
+
+
+class ColdStartPreset(_Model):
+    """INIT duration from a runtime preset (aws-lambda-behaviour.md §2.2)."""
+
+    preset: Literal["python", "nodejs", "go", "rust", "java", "java-snapstart", "dotnet"]
+
+    def build_for(self, architecture: str) -> dists.Distribution:
+        p50, p99 = COLD_START_PRESETS[self.preset]
+        f = ARM64_INIT_FACTOR if architecture == "arm64" else 1.0
+        return dists.LogNormal.from_percentiles(p50 * f, p99 * f)
+
+
+def _cold_start_tag(v: Any) -> str:
+    if isinstance(v, Mapping):
+        return "preset" if "preset" in v else "dist"
+    if isinstance(v, BaseModel):
+        return "preset" if isinstance(v, ColdStartPreset) else "dist"
+    return "dist"
+
+
+ColdStartSpec = Annotated[
+    Annotated[ColdStartPreset, Tag("preset")] | Annotated[DistSpec, Tag("dist")],
+    Discriminator(_cold_start_tag),
+]
+
+
+def _number_is_constant(v: Any) -> Any:
+    # ``keep_alive_s: 600`` is shorthand for a constant distribution.
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return {"dist": "constant", "value_s": v}
+    return v

@@ -1,0 +1,380 @@
+"""The scenario: account, pricing, functions, workloads, output (schema version 1).
+
+Every AWS default cites ``aws-lambda-behaviour.md`` (the project's behavioural reference) by
+section.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
+
+from lambdasim import dists
+from lambdasim.config.base import Fraction, NonNegFloat, PosFloat, _Model
+from lambdasim.config.distributions import (
+    ColdStartPreset,
+    ColdStartSpec,
+    ConstantDist,
+    ConstantDuration,
+    DistSpec,
+    DurationSpec,
+    EmpiricalDuration,
+    ExponentialDuration,
+    GammaDuration,
+    LognormalDuration,
+    UniformDuration,
+    _number_is_constant,
+)
+from lambdasim.config.errors import ConfigError, ConfigIssue, register_models
+
+
+class Scaling(_Model):
+    """Per-function scaling rate (aws-lambda-behaviour.md §4.2).
+
+    Since Nov 2023 each function may add up to 1,000 execution environments every 10 s, refilled
+    continuously and without accrual: a token bucket of capacity ``envs_per_10s`` refilled at
+    ``envs_per_10s / 10`` per second. ``mode: none`` switches the limit off.
+    """
+
+    mode: Literal["per_function", "none"] = "per_function"
+    envs_per_10s: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = 1000
+
+
+class Account(_Model):
+    """Regional account limits (aws-lambda-behaviour.md §4.1, §13)."""
+
+    region: str = "us-east-1"
+    #: Regional ConcurrentExecutions quota; AWS default 1,000 (§4.1).
+    concurrency: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = 1000
+    #: Units Lambda keeps unreserved: 100, or the quota itself on small new accounts (§4.1, §13).
+    min_unreserved: Annotated[StrictInt, Field(ge=0)] | None = None
+    scaling: Scaling = Scaling()
+
+    @property
+    def unreserved_floor(self) -> int:
+        """The effective minimum unreserved concurrency."""
+        if self.min_unreserved is not None:
+            return self.min_unreserved
+        return min(100, self.concurrency)
+
+
+class Pricing(_Model):
+    """Which dated pricing table prices the run (``lambdasim pricing show`` lists them)."""
+
+    table: str | None = None
+    free_tier: StrictBool = False
+
+
+# --------------------------------------------------------------------------- functions
+
+
+class Function(_Model):
+    """One Lambda function (SAM ``AWS::Serverless::Function``)."""
+
+    architecture: Literal["x86_64", "arm64"] = "x86_64"  #: Architectures[0]
+    #: MemorySize, 128–10,240 MB, default 128 (§3).
+    memory_mb: Annotated[StrictInt, Field(ge=128, le=10240)] = 128
+    #: Timeout, 1–900 s, default 3 (§3).
+    timeout_s: Annotated[float, Field(ge=1, le=900, allow_inf_nan=False)] = 3.0
+    #: EphemeralStorage, 512–10,240 MB; above 512 MB is billed (§3, §10.1).
+    ephemeral_storage_mb: Annotated[StrictInt, Field(ge=512, le=10240)] = 512
+    #: ReservedConcurrentExecutions: cap and guarantee (§4.4); null = uses the unreserved pool.
+    reserved_concurrency: Annotated[StrictInt, Field(ge=0)] | None = None
+    #: Handler duration (CloudWatch Duration), optionally scaled by memory.
+    duration: DurationSpec
+    #: INIT duration of a new execution environment (§2).
+    cold_start: ColdStartSpec = ColdStartPreset(preset="python")
+    #: Idle time before an environment is reclaimed, drawn per idle period. Default 600 s (§13).
+    keep_alive_s: Annotated[DistSpec, Field(discriminator="dist")] = ConstantDist(
+        dist="constant", value_s=600.0
+    )
+    #: Environments are retired when idle after this age; AWS: "every few hours", observed
+    #: ≈ 2 h (§1.4, §13). null = never.
+    max_lifetime_s: PosFloat | None = 7200.0
+    #: On-demand INIT limit: an INIT longer than this times out and is retried inside the first
+    #: invoke, bounded by the function timeout (§1.2). null = no limit.
+    init_limit_s: PosFloat | None = 10.0
+    #: Probability that one attempt fails with a function error.
+    error_rate: Fraction = 0.0
+
+    @field_validator("keep_alive_s", mode="before")
+    @classmethod
+    def _keep_alive_shorthand(cls, v: Any) -> Any:
+        return _number_is_constant(v)
+
+    def cold_start_dist(self) -> dists.Distribution:
+        """The INIT-duration distribution for this function's architecture."""
+        cs = self.cold_start
+        if isinstance(cs, ColdStartPreset):
+            return cs.build_for(self.architecture)
+        return cs.build()
+
+    def duration_factor(self) -> float:
+        """Multiplier applied to sampled durations for ``memory_mb`` (1.0 without scaling).
+
+        The CPU-bound fraction scales with the vCPU share ``min(memory/1769, 6)`` relative to
+        ``memory_ref_mb`` (aws-lambda-behaviour.md §3: 1,769 MB = 1 vCPU, 6 vCPUs at 10,240 MB).
+        """
+        d = self.duration
+        if d.memory_ref_mb is None or d.cpu_bound == 0.0:
+            return 1.0
+        share_ref = min(d.memory_ref_mb / 1769.0, 6.0)
+        share = min(self.memory_mb / 1769.0, 6.0)
+        return d.cpu_bound * share_ref / share + (1.0 - d.cpu_bound)
+
+
+# --------------------------------------------------------------------------- workloads
+
+
+class PoissonArrivals(_Model):
+    """Poisson arrivals at ``rate_per_s`` requests per second."""
+
+    kind: Literal["poisson"]
+    rate_per_s: PosFloat
+
+
+class ConstantArrivals(_Model):
+    """Evenly spaced arrivals, ``rate_per_s`` per second, the first at ``1/rate_per_s``."""
+
+    kind: Literal["constant"]
+    rate_per_s: PosFloat
+
+
+class TraceArrivals(_Model):
+    """Replay a CSV of arrival timestamps in seconds (relative to the start of the run)."""
+
+    kind: Literal["trace"]
+    path: str
+    time_column: str = "timestamp"
+
+
+ArrivalSpec = Annotated[
+    PoissonArrivals | ConstantArrivals | TraceArrivals, Field(discriminator="kind")
+]
+
+
+class ClientRetry(_Model):
+    """Caller-side retry of throttled (429) sync requests, like the AWS SDKs.
+
+    Exponential backoff with full jitter: before retry ``k`` (k = 1, 2, ...) the caller waits
+    ``uniform(0, min(cap_s, base_s × 2^k))``.
+    """
+
+    max_attempts: Annotated[StrictInt, Field(ge=1, le=100)] = 3
+    base_s: PosFloat = 0.05
+    cap_s: PosFloat = 20.0
+
+
+class Workload(_Model):
+    """A stream of requests to one function."""
+
+    target: str
+    invocation: Literal["sync"] = "sync"
+    arrivals: ArrivalSpec
+    client_retry: ClientRetry | None = None
+    name: str | None = None
+
+    def label(self, index: int) -> str:
+        """A stable name for this workload (its random stream key)."""
+        return self.name or f"{index}:{self.target}"
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Output(_Model):
+    """What the results report."""
+
+    percentiles: Annotated[
+        tuple[Annotated[float, Field(gt=0, lt=100)], ...], Field(min_length=1)
+    ] = (50.0, 90.0, 99.0, 99.9)
+    timeseries_step_s: PosFloat = 60.0
+
+
+class Scenario(_Model):
+    """One simulated scenario: account, pricing, functions, workloads and output options.
+
+    Build one with :func:`load` (a YAML file), :func:`loads` or :meth:`from_dict`, which run the
+    cross-field checks as well; change it with :meth:`replace`.
+    """
+
+    version: Literal[1] = 1
+    name: str = "scenario"
+    seed: Annotated[StrictInt, Field(ge=0)] | None = None
+    horizon_s: PosFloat
+    warmup_s: NonNegFloat = 0.0
+    account: Account = Account()
+    pricing: Pricing = Pricing()
+    functions: dict[str, Function]
+    workloads: Annotated[list[Workload], Field(min_length=1)]
+    output: Output = Output()
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: str | None = PrivateAttr(default=None)
+
+    # ---------------------------------------------------------------- construction
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, base_dir: Path | None = None, source: str | None = None
+    ) -> Scenario:
+        """Validate ``data`` (as read from YAML) into a Scenario.
+
+        Raises
+        ------
+        ConfigError
+            With one :class:`ConfigIssue` per problem.
+        """
+        try:
+            sc = cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError.from_validation(exc, source=source) from None
+        issues = sc.cross_check()
+        if issues:
+            raise ConfigError(issues, source=source)
+        sc._base_dir = base_dir if base_dir is not None else Path.cwd()
+        sc._source = source
+        return sc
+
+    def cross_check(self) -> list[ConfigIssue]:
+        """Checks that span several fields (AWS rejects these configurations)."""
+        issues: list[ConfigIssue] = []
+        if self.warmup_s >= self.horizon_s:
+            issues.append(
+                ConfigIssue(
+                    "warmup_s", f"must be less than horizon_s ({self.horizon_s})", self.warmup_s
+                )
+            )
+        acct = self.account
+        floor = acct.unreserved_floor
+        if floor > acct.concurrency:
+            issues.append(
+                ConfigIssue(
+                    "account.min_unreserved",
+                    f"must be at most account.concurrency ({acct.concurrency})",
+                    floor,
+                )
+            )
+        budget = acct.concurrency - floor
+        total = 0
+        for fname, fn in self.functions.items():
+            rc = fn.reserved_concurrency
+            if rc is None:
+                continue
+            total += rc
+            # AWS rejects PutFunctionConcurrency that leaves less than the unreserved minimum
+            # (aws-lambda-behaviour.md §4.1).
+            if total > budget:
+                issues.append(
+                    ConfigIssue(
+                        f"functions.{fname}.reserved_concurrency",
+                        f"reserved concurrency of all functions ({total}) must leave at least "
+                        f"{floor} unreserved of account.concurrency {acct.concurrency}: "
+                        f"allowed 0..{budget - (total - rc)}",
+                        rc,
+                    )
+                )
+        names = list(self.functions)
+        for i, w in enumerate(self.workloads):
+            if w.target not in self.functions:
+                hint = difflib.get_close_matches(w.target, names, n=1)
+                issues.append(
+                    ConfigIssue(
+                        f"workloads.{i}.target",
+                        "unknown function"
+                        + (f"; did you mean '{hint[0]}'?" if hint else f"; known: {names}"),
+                        w.target,
+                    )
+                )
+        return issues
+
+    def replace(self, changes: Mapping[str, Any]) -> Scenario:
+        """Return a re-validated copy with dotted-path changes applied.
+
+        Parameters
+        ----------
+        changes : mapping
+            ``{"functions.api.memory_mb": 1024, ...}``; list items are addressed by index
+            (``"workloads.0.arrivals.rate_per_s"``).
+        """
+        data = self.model_dump(mode="json", exclude_unset=True)
+        for path, value in changes.items():
+            _set_path(data, path, value)
+        return Scenario.from_dict(data, base_dir=self._base_dir, source=self._source)
+
+    # ---------------------------------------------------------------- helpers
+
+    @property
+    def base_dir(self) -> Path:
+        """Directory that relative paths (traces) are resolved against."""
+        return self._base_dir
+
+    def resolve_path(self, path: str) -> Path:
+        """Resolve a path given in the config relative to the config file."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self._base_dir / p
+
+    def to_yaml(self) -> str:
+        """The effective configuration as YAML (all defaults filled in)."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def _set_path(data: Any, path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            try:
+                idx = int(part)
+                if last:
+                    node[idx] = value
+                    return
+                node = node[idx]
+            except (ValueError, IndexError):
+                raise ConfigError(
+                    [ConfigIssue(path, f"'{part}' is not an index of a list of {len(node)}", value)]
+                ) from None
+            continue
+        if not isinstance(node, dict):
+            raise ConfigError(
+                [ConfigIssue(path, f"'{'.'.join(parts[:i])}' is not a mapping", value)]
+            )
+        if last:
+            node[part] = value
+        else:
+            node = node.setdefault(part, {})
+
+
+register_models(
+    Scenario,
+    Account,
+    Scaling,
+    Pricing,
+    Function,
+    Workload,
+    ClientRetry,
+    Output,
+    PoissonArrivals,
+    ConstantArrivals,
+    TraceArrivals,
+    ColdStartPreset,
+    ConstantDuration,
+    ExponentialDuration,
+    UniformDuration,
+    LognormalDuration,
+    GammaDuration,
+    EmpiricalDuration,
+)
