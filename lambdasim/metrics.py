@@ -247,7 +247,11 @@ class FunctionMetrics:
         self.environments = Level(edges)
         self._rows: list[float] = []
         self._rows_extend = self._rows.extend
-        self._limit = 5 * self.BATCH
+        self._limit = 6 * self.BATCH
+        #: Outcomes of invokes made for event sources (async attempts), by Outcome.
+        self.source_outcomes = [0, 0, 0]
+        #: Requests billed beyond one per invoke (async payloads above 256 KB, §6).
+        self.extra_requests = 0
 
     # ------------------------------------------------------------------ sink methods
 
@@ -272,7 +276,8 @@ class FunctionMetrics:
         environment), ``e.invoke_s`` (CloudWatch Duration: handler plus any suppressed INIT) and
         ``e.suppressed``; keeps no reference to ``e``.
         """
-        self._rows_extend((e.start, e.arrival, end, e.invoke_s, e.outcome))
+        # the 6th column marks invokes made for an event source (async, SQS), not a sync request
+        self._rows_extend((e.start, e.arrival, end, e.invoke_s, e.outcome, e.caller is not None))
         if e.cold or e.suppressed:
             self._rare(e)
         if len(self._rows) >= self._limit:
@@ -302,9 +307,9 @@ class FunctionMetrics:
         """Fold buffered rows into counters, histograms and series."""
         if not self._rows:
             return
-        a = np.array(self._rows, dtype=np.float64).reshape(-1, 5)
+        a = np.array(self._rows, dtype=np.float64).reshape(-1, 6)
         self._rows.clear()
-        start, arrival, end, inv, out = a.T
+        start, arrival, end, inv, out, by_source = a.T
         b = (start * self.inv_step).astype(np.int64)
         keep = b < self.n_periods
         if keep.any():
@@ -319,15 +324,26 @@ class FunctionMetrics:
             self.ts_duration_sum[lo:hi] += np.bincount(idx, weights=inv[keep], minlength=hi - lo)
         m = arrival >= self.warmup
         if not m.all():
-            start, arrival, end, inv, out = start[m], arrival[m], end[m], inv[m], out[m]
-        oc = np.bincount(out.astype(np.int64), minlength=3)
+            start, arrival, end, inv, out, by_source = (
+                start[m],
+                arrival[m],
+                end[m],
+                inv[m],
+                out[m],
+                by_source[m],
+            )
+        sync = by_source == 0
+        oc = np.bincount(out[sync].astype(np.int64), minlength=3)
         for k in range(3):
             self.outcomes[k] += int(oc[k])
+        oc = np.bincount(out[~sync].astype(np.int64), minlength=3)
+        for k in range(3):
+            self.source_outcomes[k] += int(oc[k])
         self.duration_sum += float(inv.sum())
         self.duration.add_many(inv)
         # Lambda bills whole milliseconds, rounded up (aws-lambda-behaviour.md §10.1).
         self.billed_ms += billed_ms_array(inv)
-        ok = out == 0
+        ok = (out == 0) & sync  # client-observed latency of sync requests
         lat = end[ok] - arrival[ok]
         self.latency_sum += float(lat.sum())
         self.latency.add_many(lat)
@@ -340,12 +356,12 @@ class FunctionMetrics:
 
     @property
     def invocations_run(self) -> int:
-        """Invokes that ran (billed requests, CloudWatch Invocations)."""
-        return self.outcomes[0] + self.outcomes[1] + self.outcomes[2]
+        """Invokes that ran, sync and for event sources (CloudWatch Invocations)."""
+        return sum(self.outcomes[:3]) + sum(self.source_outcomes)
 
     @property
     def in_flight(self) -> int:
-        """Counted arrivals without an outcome at the horizon."""
+        """Counted sync requests without an outcome at the horizon."""
         return self.arrivals - sum(self.outcomes)
 
 
@@ -353,3 +369,112 @@ def billed_ms_array(durations_s: NDArray[np.float64]) -> int:
     """Σ of billed milliseconds, each duration rounded up to 1 ms (vector form of
     :func:`lambdasim.units.billed_ms`)."""
     return int(np.ceil(durations_s * 1000.0 - BILLING_EPS_MS).astype(np.int64).sum())
+
+
+#: Why an asynchronous event failed (the ``condition`` of AWS's destination record, §6).
+FAILURE_REASONS = ("RetriesExhausted", "EventAgeExceeded", "ReservedConcurrencyZero")
+
+
+class AsyncMetrics:
+    """Asynchronous invocation of one function: the internal queue and its outcomes.
+
+    Events accepted before ``warmup_s`` are simulated but not counted. Per-period series use
+    CloudWatch's names (AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped,
+    DeadLetterErrors, DestinationDeliveryFailures; aws-lambda-behaviour.md §6, §11).
+    """
+
+    def __init__(
+        self, name: str, horizon_s: float, warmup_s: float, step_s: float, edges: list[float]
+    ) -> None:
+        self.name = name
+        self.warmup = warmup_s
+        self.inv_step = 1.0 / step_s
+        n = max(1, math.ceil(horizon_s / step_s - 1e-9))
+        self.n_periods = n
+        self.received = 0
+        self.duplicates = 0
+        self.attempts = 0
+        self.retries = 0
+        self.succeeded = 0
+        self.to_dlq = 0
+        self.to_on_failure = 0
+        self.dropped = 0
+        self.reasons = dict.fromkeys(FAILURE_REASONS, 0)
+        self.dead_letter_errors = 0
+        self.destination_delivery_failures = 0
+        self.sources: dict[str, int] = {}
+        self.age = LogHistogram()
+        self.age_max = 0.0
+        self.latency = LogHistogram()
+        self.depth = Level(edges)  # events waiting in the internal queue (ready or delayed)
+        self.ts_received = [0] * n
+        self.ts_dropped = [0] * n
+        self.ts_age_sum = [0.0] * n
+        self.ts_age_n = [0] * n
+        self.ts_dlq_errors = [0] * n
+        self.ts_destination_failures = [0] * n
+
+    def _bin(self, t: float) -> int:
+        b = int(t * self.inv_step)
+        return b if b < self.n_periods else self.n_periods - 1
+
+    def accepted(self, now: float, source: str, duplicate: bool) -> None:
+        """An event entered the internal queue (AsyncEventsReceived)."""
+        self.ts_received[self._bin(now)] += 1
+        if now < self.warmup:
+            return
+        if duplicate:
+            self.duplicates += 1
+        else:
+            self.received += 1
+            self.sources[source] = self.sources.get(source, 0) + 1
+
+    def invoked(self, now: float, accepted: float, retry: bool) -> None:
+        """An attempt was admitted ``now - accepted`` after acceptance (AsyncEventAge)."""
+        age = now - accepted
+        b = self._bin(now)
+        self.ts_age_sum[b] += age
+        self.ts_age_n[b] += 1
+        if accepted < self.warmup:
+            return
+        self.attempts += 1
+        if retry:
+            self.retries += 1
+        self.age.add(age)
+        if age > self.age_max:
+            self.age_max = age
+
+    def succeeded_at(self, now: float, accepted: float) -> None:
+        """The event's invoke succeeded at ``now``."""
+        if accepted < self.warmup:
+            return
+        self.succeeded += 1
+        self.latency.add(now - accepted)
+
+    def failed(self, now: float, accepted: float, reason: str, where: str, delivered: bool) -> None:
+        """The event failed for ``reason``; ``where`` is ``on_failure``, ``dlq`` or ``none``."""
+        b = self._bin(now)
+        self.ts_dropped[b] += 1  # AsyncEventsDropped counts every event that never succeeded
+        if not delivered and where == "dlq":
+            self.ts_dlq_errors[b] += 1
+        if not delivered and where == "on_failure":
+            self.ts_destination_failures[b] += 1
+        if accepted < self.warmup:
+            return
+        self.reasons[reason] += 1
+        if where == "on_failure" and delivered:
+            self.to_on_failure += 1
+        elif where == "dlq" and delivered:
+            self.to_dlq += 1
+        else:
+            self.dropped += 1
+        if not delivered and where == "dlq":
+            self.dead_letter_errors += 1
+        if not delivered and where == "on_failure":
+            self.destination_delivery_failures += 1
+
+    def success_delivery_failed(self, now: float) -> None:
+        """An on-success record could not be delivered (DestinationDeliveryFailures)."""
+        self.ts_destination_failures[self._bin(now)] += 1
+        if now >= self.warmup:
+            self.destination_delivery_failures += 1

@@ -14,7 +14,8 @@ import pandas as pd
 
 from lambdasim import cost as costmod
 from lambdasim.config import Scenario
-from lambdasim.metrics import FunctionMetrics, Level, make_edges
+from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
+from lambdasim.service.destinations import QueueSink
 
 __all__ = ["RunResult"]
 
@@ -85,6 +86,7 @@ class RunResult:
     totals: list[costmod.BillingTotals]
     account: dict[str, Any]
     functions: dict[str, dict[str, Any]]
+    queues: dict[str, dict[str, Any]]
     wall_s: float
     invocations: pd.DataFrame | None = None
     _histograms: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -101,6 +103,9 @@ class RunResult:
         metrics: Mapping[str, FunctionMetrics],
         account_level: Level | None,
         wall_s: float,
+        async_metrics: Mapping[str, AsyncMetrics] | None = None,
+        async_waiting: Mapping[str, int] | None = None,
+        queues: Mapping[str, QueueSink] | None = None,
         invocations: pd.DataFrame | None,
     ) -> RunResult:
         horizon = scenario.horizon_s
@@ -121,7 +126,7 @@ class RunResult:
                 function=name,
                 architecture=fn.architecture,
                 memory_mb=fn.memory_mb,
-                requests=m.invocations_run,
+                requests=m.invocations_run + m.extra_requests,
                 billed_ms=m.billed_ms,
                 init_billed_ms_delta=m.init_billed_delta_ms,
                 seconds=window,
@@ -170,6 +175,11 @@ class RunResult:
                 "invocations_run": ran,
             }
             ts_frames.append(_function_series(name, m, times, edges, step, n, horizon))
+            am = (async_metrics or {}).get(name)
+            if am is not None:
+                waiting = (async_waiting or {}).get(name, 0)
+                funcs[name]["async"] = _async_block(am, waiting, edges, warmup, horizon)
+                ts_frames.append(_async_series(name, am, times, edges, step, n, horizon))
         for t in totals:
             funcs[t.function]["billed_gb_s"] = costmod.billed_gb_s(t, table)
         cost_df = costmod.run_cost(totals, table, region=scenario.account.region)
@@ -194,6 +204,13 @@ class RunResult:
         else:
             only = next(iter(funcs.values()))
             a_mean, a_max = only["concurrency"]["mean"], only["concurrency"]["max"]
+        queue_block = {
+            q.name: {"kind": q.kind, "received": q.received} for q in (queues or {}).values()
+        }
+        for q in (queues or {}).values():
+            ts_frames.append(
+                _long(f"queue:{q.name}", times, {"NumberOfMessagesReceived": q.ts_received})
+            )
         account = {
             "concurrency_max": a_max,
             "concurrency_mean": a_mean,
@@ -211,6 +228,7 @@ class RunResult:
             totals=totals,
             account=account,
             functions=funcs,
+            queues=queue_block,
             wall_s=wall_s,
             invocations=invocations,
             _histograms={n_: (m.latency, m.duration) for n_, m in metrics.items()},
@@ -283,6 +301,7 @@ class RunResult:
             "pricing_table": self.pricing_table,
             "functions": self.functions,
             "account": self.account,
+            "queues": self.queues,
             "cost_usd": {
                 "total": sum(d["cost_usd"]["total"] for d in self.functions.values()),
                 "monthly_projection": {
@@ -408,5 +427,64 @@ def _function_series(
             "ConcurrentExecutionsMean": c_mean,
             "Environments": e_max,
             "EnvironmentsMean": e_mean,
+        },
+    )
+
+
+def _async_block(
+    am: AsyncMetrics, waiting: int, edges: Sequence[float], warmup: float, horizon: float
+) -> dict[str, Any]:
+    done = am.succeeded + am.to_dlq + am.to_on_failure + am.dropped
+    age = am.age.quantiles([0.5, 0.99])
+    lat = am.latency.quantiles([0.5, 0.99])
+    _, depth_max = _level_window(am.depth, edges, warmup, horizon)
+    return {
+        "events_received": am.received,
+        "duplicates": am.duplicates,
+        "attempts": am.attempts,
+        "retries": am.retries,
+        "succeeded": am.succeeded,
+        "to_dlq": am.to_dlq,
+        "to_on_failure": am.to_on_failure,
+        "dropped": am.dropped,
+        "in_queue_end": waiting,
+        "in_flight_end": am.received + am.duplicates - done - waiting,
+        "failure_reasons": dict(am.reasons),
+        "dead_letter_errors": am.dead_letter_errors,
+        "destination_delivery_failures": am.destination_delivery_failures,
+        "sources": dict(am.sources),
+        "event_age_s": {
+            "p50": _nan_to_none(age[0]),
+            "p99": _nan_to_none(age[1]),
+            "max": am.age_max if am.attempts else None,
+        },
+        "queue_depth_max": depth_max,
+        "latency_s": {"p50": _nan_to_none(lat[0]), "p99": _nan_to_none(lat[1])},
+    }
+
+
+def _async_series(
+    name: str,
+    am: AsyncMetrics,
+    times: np.ndarray,
+    edges: Sequence[float],
+    step: float,
+    n: int,
+    horizon: float,
+) -> pd.DataFrame:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        age = np.asarray(am.ts_age_sum) / np.asarray(am.ts_age_n, dtype=np.float64)
+    d_mean, d_max = _level_periods(am.depth, edges, step, n, horizon)
+    return _long(
+        name,
+        times,
+        {
+            "AsyncEventsReceived": am.ts_received,
+            "AsyncEventAge": age,
+            "AsyncEventsDropped": am.ts_dropped,
+            "DeadLetterErrors": am.ts_dlq_errors,
+            "DestinationDeliveryFailures": am.ts_destination_failures,
+            "AsyncQueueDepth": d_max,
+            "AsyncQueueDepthMean": d_mean,
         },
     )

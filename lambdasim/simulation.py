@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -14,10 +15,12 @@ import simpy
 
 from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.config import Scenario
-from lambdasim.metrics import FunctionMetrics, Level, make_edges
+from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
 from lambdasim.results import RunResult
 from lambdasim.rng import Streams, sampler
+from lambdasim.service.async_invoke import AsyncDispatcher
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
+from lambdasim.service.destinations import Destinations, QueueSink
 from lambdasim.service.environments import EnvironmentPool
 from lambdasim.service.execution import Execution
 from lambdasim.service.invoke import ADMITTED, FunctionService
@@ -68,6 +71,60 @@ class _ArrivalDriver:
             w = self.wake  # w.at(t), inlined: this runs once per arrival
             w.callbacks = w._cbs
             heappush(w._queue, (t, NORMAL, next(w._eid), w))
+
+
+class _AsyncArrivalDriver:
+    """Feeds one async workload's events into a function's internal queue."""
+
+    __slots__ = (
+        "dispatcher",
+        "extra",
+        "horizon",
+        "metrics",
+        "sim",
+        "source",
+        "times",
+        "wake",
+        "warmup",
+    )
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        blocks: Iterator[np.ndarray],
+        dispatcher: AsyncDispatcher,
+        source: str,
+        extra_requests: int,
+        metrics: FunctionMetrics,
+        horizon: float,
+        warmup: float,
+    ) -> None:
+        self.sim = sim
+        self.dispatcher = dispatcher
+        self.source = source
+        self.extra = extra_requests
+        self.metrics = metrics
+        self.horizon = horizon
+        self.warmup = warmup
+        self.times = chain.from_iterable(b.tolist() for b in blocks)
+        self.wake = Wakeup(sim, self._fire)
+
+    def schedule_next(self) -> None:
+        t = next(self.times, None)
+        if t is not None and t < self.horizon:
+            self.wake.at(t)
+
+    def _fire(self, _ev: Any) -> None:
+        now = self.sim._now
+        if self.extra and now >= self.warmup:
+            self.metrics.extra_requests += self.extra
+        self.dispatcher.accept(now, self.source)
+        self.schedule_next()
+
+
+def _payload_extra_requests(payload_kb: float) -> int:
+    """Async events are billed 1 request for the first 256 KB and 1 per further 64 KB (§6)."""
+    return math.ceil(max(0.0, payload_kb - 256.0) / 64.0 - 1e-9)
 
 
 def _sampler(dist: Any, g: np.random.Generator) -> Callable[[], float]:
@@ -151,19 +208,59 @@ def run(
         services[name] = svc
         metrics[name] = m
 
+    # Asynchronous invocation: an internal queue per function that is invoked asynchronously,
+    # has an async block, or is a function destination.
+    queues = {
+        q: QueueSink(q, cfg.kind, warmup, horizon, step) for q, cfg in scenario.queues.items()
+    }
+    destinations = Destinations(queues)
+    async_names = {w.target for w in scenario.workloads if w.invocation == "async"}
+    for name, fn in scenario.functions.items():
+        if fn.async_ is not None:
+            async_names.add(name)
+            for d in (fn.async_.on_success, fn.async_.on_failure):
+                if d is not None and d.function is not None:
+                    async_names.add(d.function)
+    async_metrics: dict[str, AsyncMetrics] = {}
+    for name in scenario.functions:  # config order: reproducible streams and output order
+        if name not in async_names:
+            continue
+        am = AsyncMetrics(name, horizon, warmup, step, edges)
+        async_metrics[name] = am
+        destinations.dispatchers[name] = AsyncDispatcher(
+            sim,
+            services[name],
+            scenario.functions[name].async_config,
+            am,
+            sampler(streams.generator("async", name).random),
+            destinations.deliver,
+        )
+
     doors: list[SyncFrontDoor] = []
     for i, w in enumerate(scenario.workloads):
         label = w.label(i)
         svc = services[w.target]
+        blocks = arrival_times(
+            w.arrivals, streams.generator("arrivals", label), scenario.resolve_path
+        )
+        if w.invocation == "async":
+            _AsyncArrivalDriver(
+                sim,
+                blocks,
+                destinations.dispatchers[w.target],
+                w.source or "api",
+                _payload_extra_requests(w.payload_kb),
+                metrics[w.target],
+                horizon,
+                warmup,
+            ).schedule_next()
+            continue
         jitter = None
         if w.client_retry is not None:
             gj = streams.generator("client_retry", label)
             jitter = sampler(gj.random)
         door = SyncFrontDoor(sim, svc, w.client_retry, jitter)
         doors.append(door)
-        blocks = arrival_times(
-            w.arrivals, streams.generator("arrivals", label), scenario.resolve_path
-        )
         _ArrivalDriver(sim, blocks, door, metrics[w.target], horizon, warmup).schedule_next()
 
     show = sys.stderr.isatty() if progress is None else progress
@@ -184,6 +281,9 @@ def run(
         rep=rep,
         metrics=metrics,
         account_level=account_level,
+        async_metrics=async_metrics,
+        async_waiting={n: d.waiting() for n, d in destinations.dispatchers.items()},
+        queues=queues,
         wall_s=wall,
         invocations=log.frame() if log is not None else None,
     )

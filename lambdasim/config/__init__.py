@@ -9,6 +9,7 @@ Modules: :mod:`.base` (shared types), :mod:`.distributions`, :mod:`.scenario` (a
 functions, workloads), :mod:`.errors`, :mod:`.loading`.
 """
 
+from lambdasim.config.async_invoke import AsyncConfig, DeadLetter, Destination, ThrottleBackoff
 from lambdasim.config.distributions import (
     ARM64_INIT_FACTOR,
     COLD_START_PRESETS,
@@ -24,6 +25,7 @@ from lambdasim.config.distributions import (
 )
 from lambdasim.config.errors import ConfigError, ConfigIssue, locate
 from lambdasim.config.loading import load, loads, parse_override
+from lambdasim.config.queues import Queue
 from lambdasim.config.scenario import (
     Account,
     ArrivalSpec,
@@ -44,12 +46,15 @@ __all__ = [
     "COLD_START_PRESETS",
     "Account",
     "ArrivalSpec",
+    "AsyncConfig",
     "ClientRetry",
     "ColdStartPreset",
     "ConfigError",
     "ConfigIssue",
     "ConstantArrivals",
     "ConstantDist",
+    "DeadLetter",
+    "Destination",
     "DistSpec",
     "DurationSpec",
     "EmpiricalDist",
@@ -60,8 +65,10 @@ __all__ = [
     "Output",
     "PoissonArrivals",
     "Pricing",
+    "Queue",
     "Scaling",
     "Scenario",
+    "ThrottleBackoff",
     "TraceArrivals",
     "UniformDist",
     "Workload",

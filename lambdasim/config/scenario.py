@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    ConfigDict,
     Field,
     PrivateAttr,
     StrictBool,
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from lambdasim import dists
+from lambdasim.config.async_invoke import AsyncConfig, DeadLetter, Destination, ThrottleBackoff
 from lambdasim.config.base import Fraction, NonNegFloat, PosFloat, _Model
 from lambdasim.config.distributions import (
     ColdStartPreset,
@@ -37,7 +39,8 @@ from lambdasim.config.distributions import (
     UniformDuration,
     _number_is_constant,
 )
-from lambdasim.config.errors import ConfigError, ConfigIssue, register_models
+from lambdasim.config.errors import MISSING, ConfigError, ConfigIssue, register_models
+from lambdasim.config.queues import Queue
 
 
 class Scaling(_Model):
@@ -108,6 +111,16 @@ class Function(_Model):
     init_limit_s: PosFloat | None = 10.0
     #: Probability that one attempt fails with a function error.
     error_rate: Fraction = 0.0
+    #: EventInvokeConfig and DeadLetterConfig for asynchronous invocations (key ``async``);
+    #: None = AWS's defaults (2 retries, 6 h maximum age, no destination).
+    async_: AsyncConfig | None = Field(default=None, alias="async")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def async_config(self) -> AsyncConfig:
+        """The async settings in force (AWS defaults when the block is absent)."""
+        return self.async_ if self.async_ is not None else AsyncConfig()
 
     @field_validator("keep_alive_s", mode="before")
     @classmethod
@@ -181,7 +194,14 @@ class Workload(_Model):
     """A stream of requests to one function."""
 
     target: str
-    invocation: Literal["sync"] = "sync"
+    #: ``sync`` (RequestResponse: API Gateway, ALB, SDK) or ``async`` (Event: S3, SNS,
+    #: EventBridge), aws-lambda-behaviour.md §5–6.
+    invocation: Literal["sync", "async"] = "sync"
+    #: Label of the event source, carried into results.
+    source: Literal["api", "s3", "sns", "eventbridge", "sdk"] | None = None
+    #: Event payload, KB: sync up to 6 MB, async up to 1 MB (§3); async events above 256 KB
+    #: are billed one extra request per 64 KB (§6).
+    payload_kb: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     arrivals: ArrivalSpec
     client_retry: ClientRetry | None = None
     name: str | None = None
@@ -217,6 +237,8 @@ class Scenario(_Model):
     warmup_s: NonNegFloat = 0.0
     account: Account = Account()
     pricing: Pricing = Pricing()
+    #: Named SQS queues / SNS topics used as dead-letter queues and destinations.
+    queues: dict[str, Queue] = Field(default_factory=dict)
     functions: dict[str, Function]
     workloads: Annotated[list[Workload], Field(min_length=1)]
     output: Output = Output()
@@ -298,6 +320,57 @@ class Scenario(_Model):
                         w.target,
                     )
                 )
+            limit = 1024.0 if w.invocation == "async" else 6144.0  # §3 payload quotas
+            if w.payload_kb > limit:
+                issues.append(
+                    ConfigIssue(
+                        f"workloads.{i}.payload_kb",
+                        f"{w.invocation} payloads are limited to {limit:g} KB "
+                        "(aws-lambda-behaviour.md §3)",
+                        w.payload_kb,
+                    )
+                )
+            if w.client_retry is not None and w.invocation != "sync":
+                issues.append(
+                    ConfigIssue(
+                        f"workloads.{i}.client_retry",
+                        "client_retry applies to sync requests only; async events are retried "
+                        "by Lambda (functions.<name>.async)",
+                        MISSING,
+                    )
+                )
+        for fname, fn in self.functions.items():
+            a = fn.async_
+            if a is None:
+                continue
+            for key, dest in (
+                ("on_failure", a.on_failure),
+                ("on_success", a.on_success),
+                ("dead_letter", a.dead_letter),
+            ):
+                if dest is None:
+                    continue
+                qname = dest.queue
+                func = getattr(dest, "function", None)
+                if qname is not None and qname not in self.queues:
+                    hint = difflib.get_close_matches(qname, list(self.queues), n=1)
+                    issues.append(
+                        ConfigIssue(
+                            f"functions.{fname}.async.{key}.queue",
+                            "unknown queue (declare it under queues:)"
+                            + (f"; did you mean '{hint[0]}'?" if hint else ""),
+                            qname,
+                        )
+                    )
+                if func is not None and func not in self.functions:
+                    hint = difflib.get_close_matches(func, names, n=1)
+                    issues.append(
+                        ConfigIssue(
+                            f"functions.{fname}.async.{key}.function",
+                            "unknown function" + (f"; did you mean '{hint[0]}'?" if hint else ""),
+                            func,
+                        )
+                    )
         return issues
 
     def replace(self, changes: Mapping[str, Any]) -> Scenario:
@@ -309,7 +382,7 @@ class Scenario(_Model):
             ``{"functions.api.memory_mb": 1024, ...}``; list items are addressed by index
             (``"workloads.0.arrivals.rate_per_s"``).
         """
-        data = self.model_dump(mode="json", exclude_unset=True)
+        data = self.model_dump(mode="json", exclude_unset=True, by_alias=True)
         for path, value in changes.items():
             _set_path(data, path, value)
         return Scenario.from_dict(data, base_dir=self._base_dir, source=self._source)
@@ -328,7 +401,7 @@ class Scenario(_Model):
 
     def to_yaml(self) -> str:
         """The effective configuration as YAML (all defaults filled in)."""
-        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+        return yaml.safe_dump(self.model_dump(mode="json", by_alias=True), sort_keys=False)
 
 
 def _set_path(data: Any, path: str, value: Any) -> None:
@@ -359,6 +432,11 @@ def _set_path(data: Any, path: str, value: Any) -> None:
 
 
 register_models(
+    AsyncConfig,
+    Destination,
+    DeadLetter,
+    ThrottleBackoff,
+    Queue,
     Scenario,
     Account,
     Scaling,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heappush
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -39,8 +39,15 @@ _SCALING = int(ThrottleReason.SCALING_RATE)
 _TIMEOUT = int(Outcome.TIMEOUT)
 _ERROR = int(Outcome.ERROR)
 
-#: ``caller(outcome, arrival, end)`` is told how an admitted invoke ended (async/SQS triggers).
-Caller = Callable[[int, float, float], None]
+
+class Caller(Protocol):
+    """Whoever invoked on behalf of an event source (the async dispatcher, later SQS pollers).
+
+    Told how its admitted invoke ended; sync requests have no caller.
+    """
+
+    def on_invoke_done(self, outcome: int, end: float) -> None:
+        """The invoke ended at ``end`` with ``outcome`` (:class:`~lambdasim.records.Outcome`)."""
 
 
 class FunctionService:
@@ -92,6 +99,8 @@ class FunctionService:
         self.level = metrics.concurrency
         self.account_level = account_level
         self.tracer: Any = None
+        #: Called after every completion (a slot is free): the async dispatcher resumes reading.
+        self.on_free: Callable[[], None] | None = None
         self._queue: list[Any] = sim._queue
         self._eid = sim._eid
         ex = execution
@@ -223,4 +232,6 @@ class FunctionService:
         caller = e.caller
         if caller is not None:
             e.caller = None
-            caller(e.outcome, e.arrival, now)
+            caller.on_invoke_done(e.outcome, now)
+        if self.on_free is not None:
+            self.on_free()
