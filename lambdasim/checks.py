@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from lambdasim.config import ConfigIssue, ConstantArrivals, PoissonArrivals, Scenario, TraceArrivals
+from lambdasim.config.errors import MISSING
 
-__all__ = ["KEEP_ALIVE_MEASURED_S", "scenario_warnings", "trace_errors"]
+__all__ = ["KEEP_ALIVE_MEASURED_S", "async_warnings", "scenario_warnings", "trace_errors"]
 
 #: Idle keep-alive AWS has been measured to use, seconds: 300–360 s (CIRRUS probes, 2025) up to
 #: about 65 min (cloudbench, 2019) — aws-lambda-behaviour.md §1.4, validation.md §3.
@@ -96,6 +97,76 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
                     round(a_erl, 3),
                 )
             )
+    return [*out, *async_warnings(sc)]
+
+
+def async_warnings(sc: Scenario) -> list[ConfigIssue]:
+    """Async set-ups that lose events silently or loop (aws-lambda-behaviour.md §6, §12)."""
+    out: list[ConfigIssue] = []
+    invoked_async = {w.target for w in sc.workloads if w.invocation == "async"}
+    for fn in sc.functions.values():
+        a = fn.async_
+        if a is None:
+            continue
+        for d in (a.on_success, a.on_failure):
+            if d is not None and d.function is not None:
+                invoked_async.add(d.function)
+    for name in sc.functions:
+        if name not in invoked_async:
+            continue
+        a = sc.functions[name].async_
+        if a is None or (a.dead_letter is None and a.on_failure is None):
+            out.append(
+                ConfigIssue(
+                    f"functions.{name}.async",
+                    "invoked asynchronously with no dead_letter or on_failure destination: events "
+                    "that exhaust their retries or age out are dropped silently",
+                    MISSING,
+                )
+            )
+    for name, fn in sc.functions.items():
+        a = fn.async_
+        if a is None:
+            continue
+        targets: list[tuple[str, object]] = [
+            ("dead_letter", a.dead_letter),
+            ("on_failure", a.on_failure),
+            ("on_success", a.on_success),
+        ]
+        for key, target in targets:
+            q = getattr(target, "queue", None)
+            if q is not None and q in sc.queues and sc.queues[q].kind == "fifo":
+                out.append(
+                    ConfigIssue(
+                        f"functions.{name}.async.{key}.queue",
+                        "FIFO queues cannot be async destinations or DLQs: every delivery fails "
+                        "(aws-lambda-behaviour.md §6)",
+                        q,
+                    )
+                )
+    # on-success chains that come back to a function invoke it forever
+    for start in sc.functions:
+        seen, cur = [start], start
+        while True:
+            a = sc.functions[cur].async_
+            nxt = a.on_success.function if a is not None and a.on_success is not None else None
+            if nxt is None:
+                break
+            if nxt in seen:
+                if nxt == start:
+                    out.append(
+                        ConfigIssue(
+                            f"functions.{start}.async.on_success",
+                            "on-success destinations form a loop ("
+                            + " -> ".join([*seen, nxt])
+                            + "): every success invokes the chain again (AWS's recursive-loop "
+                            "detection, which stops such chains, is not modelled)",
+                            MISSING,
+                        )
+                    )
+                break
+            seen.append(nxt)
+            cur = nxt
     return out
 
 
