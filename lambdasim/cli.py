@@ -147,7 +147,7 @@ def _print_table(res: Any) -> None:
         f"seed {res.seed}, rep {res.rep}, {res.wall_s:.2f} s wall"
     )
     funcs = d["functions"]
-    t = Table(title="Requests arriving after warm-up, by function")
+    t = Table(title="By function (requests and events arriving after warm-up)")
     t.add_column("metric")
     for name in funcs:
         t.add_column(name, justify="right")
@@ -155,16 +155,9 @@ def _print_table(res: Any) -> None:
     def row(label: str, fmt: Any) -> None:
         t.add_row(label, *[fmt(f) for f in funcs.values()])
 
-    row("invocations", lambda f: f"{f['invocations']:,}")
-    row("succeeded", lambda f: f"{f['succeeded']:,}")
-    row("errors / timeouts", lambda f: f"{f['errors']:,} / {f['timeouts']:,}")
-    row("throttled (429 events)", lambda f: f"{f['throttled']:,} ({f['throttle_events']:,})")
-    row("in flight at end", lambda f: f"{f['in_flight_end']:,}")
+    row("invokes run (all types)", lambda f: f"{f['invocations_run']:,}")
+    row("throttles (429s, every attempt)", lambda f: f"{f['throttle_events']:,}")
     row("cold starts", lambda f: f"{f['cold_starts']:,} ({(f['cold_start_rate'] or 0):.3%})")
-    row("latency mean", lambda f: _fmt_s(f["latency_s"]["mean"]))
-    for p in sc.output.percentiles:
-        key = f"p{p:g}"
-        row(f"latency {key}", lambda f, key=key: _fmt_s(f["latency_s"][key]))
     row(
         "duration p50 / p99",
         lambda f: f"{_fmt_s(f['duration_s']['p50'])} / {_fmt_s(f['duration_s']['p99'])}",
@@ -177,9 +170,56 @@ def _print_table(res: Any) -> None:
         "environments mean / max",
         lambda f: f"{f['environments']['mean']:.2f} / {f['environments']['max']}",
     )
+    if any(w.invocation == "sync" for w in sc.workloads):
+        row("sync requests", lambda f: f"{f['invocations']:,}")
+        row("  succeeded", lambda f: f"{f['succeeded']:,}")
+        row("  errors / timeouts", lambda f: f"{f['errors']:,} / {f['timeouts']:,}")
+        row("  throttled (after retries)", lambda f: f"{f['throttled']:,}")
+        row("  in flight at end", lambda f: f"{f['in_flight_end']:,}")
+        row("  latency mean", lambda f: _fmt_s(f["latency_s"]["mean"]))
+        for p in sc.output.percentiles:
+            key = f"p{p:g}"
+            row(f"  latency {key}", lambda f, key=key: _fmt_s(f["latency_s"][key]))
     row("billed GB-s", lambda f: f"{f['billed_gb_s']:,.1f}")
     row("cost USD", lambda f: f"{f['cost_usd']['total']:.4f}")
     console.print(t)
+    asyn = {n: f["async"] for n, f in funcs.items() if "async" in f}
+    if asyn:
+        a = Table(title="Asynchronous events accepted after warm-up (internal queue)")
+        a.add_column("metric")
+        for name in asyn:
+            a.add_column(name, justify="right")
+
+        def arow(label: str, fmt: Any) -> None:
+            a.add_row(label, *[fmt(x) for x in asyn.values()])
+
+        arow(
+            "events received (+ duplicates)",
+            lambda x: f"{x['events_received']:,} (+{x['duplicates']:,})",
+        )
+        arow("attempts (retries)", lambda x: f"{x['attempts']:,} ({x['retries']:,})")
+        arow("succeeded", lambda x: f"{x['succeeded']:,}")
+        arow("to on-failure / DLQ", lambda x: f"{x['to_on_failure']:,} / {x['to_dlq']:,}")
+        arow("dropped", lambda x: f"{x['dropped']:,}")
+        arow(
+            "in queue / in flight at end",
+            lambda x: f"{x['in_queue_end']:,} / {x['in_flight_end']:,}",
+        )
+        arow(
+            "event age p99 / max",
+            lambda x: f"{_fmt_s(x['event_age_s']['p99'])} / {_fmt_s(x['event_age_s']['max'])}",
+        )
+        arow("queue depth max", lambda x: f"{x['queue_depth_max']:,}")
+        arow(
+            "latency p50 / p99",
+            lambda x: f"{_fmt_s(x['latency_s']['p50'])} / {_fmt_s(x['latency_s']['p99'])}",
+        )
+        console.print(a)
+    if d["queues"]:
+        console.print(
+            "queues: "
+            + ", ".join(f"{q} received {v['received']:,}" for q, v in d["queues"].items())
+        )
     m = d["cost_usd"]["monthly_projection"]
     console.print(
         f"account: max concurrency {d['account']['concurrency_max']}, "
