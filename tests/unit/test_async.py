@@ -1,0 +1,227 @@
+"""Asynchronous invocation: retries, maximum event age, DLQ, destinations.
+
+validation.md §2 item 17 and aws-lambda-behaviour.md §5–6.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import lambdasim as ls
+from tests.conftest import scenario
+
+pytestmark = pytest.mark.unit
+
+
+def fn(**kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "duration": {"dist": "constant", "value_s": 0.0},
+        "cold_start": {"dist": "constant", "value_s": 0.0},
+        "keep_alive_s": 3600,
+        "max_lifetime_s": None,
+        "timeout_s": 10,
+    }
+    base.update(kw)
+    return base
+
+
+def run_async(
+    trace_csv: Any,
+    times: list[float],
+    functions: dict[str, Any],
+    horizon_s: float = 400.0,
+    **top: Any,
+) -> ls.RunResult:
+    target = next(iter(functions))
+    sc = scenario(
+        functions=functions,
+        workloads=[
+            {
+                "target": target,
+                "invocation": "async",
+                "source": "s3",
+                "arrivals": {"kind": "trace", "path": trace_csv(times)},
+            }
+        ],
+        horizon_s=horizon_s,
+        **top,
+    )
+    return ls.run(sc, trace=True, progress=False)
+
+
+def conserved(a: dict[str, Any]) -> bool:
+    return a["events_received"] + a["duplicates"] == (
+        a["succeeded"]
+        + a["to_dlq"]
+        + a["to_on_failure"]
+        + a["dropped"]
+        + a["in_queue_end"]
+        + a["in_flight_end"]
+    )
+
+
+def series(res: ls.RunResult, function: str, metric: str) -> list[float]:
+    ts = res.timeseries
+    return ts[(ts["function"] == function) & (ts["metric"] == metric)]["value"].tolist()
+
+
+def test_always_failing_event_is_retried_at_60_and_180_then_dead_lettered(trace_csv: Any) -> None:
+    f = fn(error_rate=1.0, **{"async": {"dead_letter": {"queue": "dlq"}}})
+    res = run_async(
+        trace_csv, [0.0], {"f": f}, queues={"dlq": {}}, output={"timeseries_step_s": 10}
+    )
+    log = res.invocations
+    assert list(log["start_s"]) == [0.0, 60.0, 180.0]  # type: ignore[index]
+    a = res.functions["f"]["async"]
+    assert (a["attempts"], a["retries"], a["to_dlq"]) == (3, 2, 1)
+    assert a["failure_reasons"]["RetriesExhausted"] == 1
+    received = series(res, "queue:dlq", "NumberOfMessagesReceived")
+    assert received[18] == 1 and sum(received) == 1  # reaches the DLQ at 180 s
+    assert res.queues["dlq"]["received"] == 1
+    assert conserved(a)
+
+
+def test_zero_retries_gives_one_attempt(trace_csv: Any) -> None:
+    f = fn(error_rate=1.0, **{"async": {"max_retry_attempts": 0}})
+    res = run_async(trace_csv, [0.0], {"f": f})
+    a = res.functions["f"]["async"]
+    assert (a["attempts"], a["retries"], a["dropped"]) == (1, 0, 1)
+
+
+def test_delayed_retry_past_the_maximum_age_fails_at_the_deadline(trace_csv: Any) -> None:
+    f = fn(error_rate=1.0, **{"async": {"max_event_age_s": 100, "on_failure": {"queue": "q"}}})
+    res = run_async(trace_csv, [0.0], {"f": f}, queues={"q": {}}, output={"timeseries_step_s": 10})
+    a = res.functions["f"]["async"]
+    # attempts at 0 and 60; the retry due at 180 is past the 100-s maximum age
+    assert a["attempts"] == 2 and a["failure_reasons"]["EventAgeExceeded"] == 1
+    assert a["to_on_failure"] == 1
+    assert series(res, "queue:q", "NumberOfMessagesReceived")[10] == 1  # at exactly 100 s
+
+
+def test_dlq_fraction_is_p_to_the_power_of_attempts(trace_csv: Any) -> None:
+    p, n = 0.3, 40_000
+    f = fn(error_rate=p, **{"async": {"dead_letter": {"queue": "dlq"}}})
+    res = run_async(
+        trace_csv, [k * 0.01 for k in range(n)], {"f": f}, horizon_s=800.0, queues={"dlq": {}}
+    )
+    a = res.functions["f"]["async"]
+    assert a["events_received"] == n and a["in_queue_end"] == 0 and a["in_flight_end"] == 0
+    q = p**3  # fails all 1 + 2 attempts
+    se = math.sqrt(n * q * (1 - q))
+    assert abs(a["to_dlq"] - n * q) < 4 * se, (a["to_dlq"], n * q, se)
+    # retries: first retry with probability p, second with p²
+    expect = n * (p + p * p)
+    assert abs(a["retries"] - expect) < 4 * math.sqrt(n * (p * (1 - p) + p * p * (1 - p * p)))
+    assert conserved(a)
+
+
+def test_sustained_overload_ages_events_out_and_loses_none(trace_csv: Any) -> None:
+    f = fn(
+        duration={"dist": "constant", "value_s": 1.0},
+        reserved_concurrency=2,
+        **{"async": {"max_event_age_s": 60, "dead_letter": {"queue": "dlq"}}},
+    )
+    times = [k * 0.1 for k in range(6000)]  # 10 events/s for 600 s, capacity 2/s
+    res = run_async(trace_csv, times, {"f": f}, horizon_s=700.0, queues={"dlq": {}})
+    a = res.functions["f"]["async"]
+    assert a["failure_reasons"]["EventAgeExceeded"] > 4000
+    assert a["event_age_s"]["max"] <= 60.0  # nothing starts after its maximum age
+    assert conserved(a)
+    assert a["to_dlq"] == res.queues["dlq"]["received"] == a["failure_reasons"]["EventAgeExceeded"]
+    # two slots, 1-s invokes, kept busy by the queue: about 2 successes a second for 600+ s
+    assert 1200 <= a["succeeded"] <= 2 * 660
+    assert res.functions["f"]["concurrency"]["max"] == 2
+    assert a["retries"] == 0  # throttles never use up the error retries
+
+
+def test_throttled_event_waits_at_the_head_and_runs_when_a_slot_frees(trace_csv: Any) -> None:
+    f = fn(
+        duration={"dist": "constant", "value_s": 10.0},
+        timeout_s=20,
+        reserved_concurrency=1,
+        **{"async": {"throttle_backoff": {"jitter": False}}},
+    )
+    res = run_async(trace_csv, [0.0, 0.0, 0.0], {"f": f}, horizon_s=100.0)
+    assert list(res.invocations["start_s"]) == [0.0, 10.0, 20.0]  # type: ignore[index]
+    assert res.functions["f"]["throttle_events"] >= 2
+
+
+def test_reserved_concurrency_zero_sends_events_straight_to_failure(trace_csv: Any) -> None:
+    f = fn(reserved_concurrency=0, **{"async": {"on_failure": {"queue": "q"}}})
+    res = run_async(trace_csv, [1.0, 2.0, 3.0], {"f": f}, queues={"q": {}})
+    a = res.functions["f"]["async"]
+    assert a["attempts"] == 0 and a["to_on_failure"] == 3
+    assert a["failure_reasons"]["ReservedConcurrencyZero"] == 3
+
+
+def test_on_success_chain_delivers_each_success_once(trace_csv: Any) -> None:
+    functions = {
+        "a": fn(
+            error_rate=0.2, **{"async": {"on_success": {"function": "b"}, "max_retry_attempts": 0}}
+        ),
+        "b": fn(**{"async": {"on_success": {"function": "c"}}}),
+        "c": fn(),
+    }
+    res = run_async(trace_csv, [k * 0.5 for k in range(400)], functions, horizon_s=400.0)
+    a, b, c = (res.functions[x]["async"] for x in "abc")
+    assert a["events_received"] == 400 and 0 < a["dropped"] < 400
+    assert b["events_received"] == a["succeeded"]
+    assert c["events_received"] == b["succeeded"] == a["succeeded"]
+    assert b["sources"] == {"lambda": a["succeeded"]}
+    assert a["sources"] == {"s3": 400}
+
+
+def test_duplicates_are_delivered_and_conserved(trace_csv: Any) -> None:
+    n, p = 4000, 0.25
+    res = run_async(
+        trace_csv,
+        [k * 0.05 for k in range(n)],
+        {"f": fn(**{"async": {"duplicate_probability": p}})},
+        horizon_s=300.0,
+    )
+    a = res.functions["f"]["async"]
+    assert abs(a["duplicates"] - n * p) < 4 * math.sqrt(n * p * (1 - p))
+    assert a["succeeded"] == n + a["duplicates"] and conserved(a)
+
+
+def test_fifo_dead_letter_queue_fails_delivery(trace_csv: Any) -> None:
+    f = fn(error_rate=1.0, **{"async": {"max_retry_attempts": 0, "dead_letter": {"queue": "f"}}})
+    res = run_async(trace_csv, [0.0, 1.0], {"f": f}, queues={"f": {"kind": "fifo"}})
+    a = res.functions["f"]["async"]
+    assert a["dead_letter_errors"] == 2 and a["dropped"] == 2 and a["to_dlq"] == 0
+    assert res.queues["f"]["received"] == 0
+
+
+def test_large_payloads_are_billed_as_extra_requests(trace_csv: Any) -> None:
+    sc = scenario(
+        functions={"f": fn()},
+        workloads=[
+            {
+                "target": "f",
+                "invocation": "async",
+                "payload_kb": 1024,
+                "arrivals": {"kind": "trace", "path": trace_csv([1.0, 2.0])},
+            }
+        ],
+    )
+    res = ls.run(sc, progress=False)
+    (t,) = res.totals
+    # 1 request per invoke + 12 per 1-MB event (1 for the first 256 KB, 1 per further 64 KB)
+    assert t.requests == 2 + 2 * 12
+    with pytest.raises(ls.ConfigError, match="1024"):
+        sc.replace({"workloads.0.payload_kb": 2048})
+
+
+def test_async_latency_counts_from_acceptance(trace_csv: Any) -> None:
+    f = fn(
+        duration={"dist": "constant", "value_s": 2.0},
+        cold_start={"dist": "constant", "value_s": 0.5},
+    )
+    res = run_async(trace_csv, [1.0], {"f": f})
+    a = res.functions["f"]["async"]
+    assert a["latency_s"]["p50"] == pytest.approx(2.5, rel=0.01)
+    assert res.functions["f"]["invocations"] == 0  # sync counters are for sync requests only
+    assert res.functions["f"]["invocations_run"] == 1
