@@ -24,6 +24,7 @@ from lambdasim.config.distributions import (
     UniformDist,
 )
 from lambdasim.config.errors import ConfigError, ConfigIssue, locate
+from lambdasim.config.event_sources import ProvisionedPollers, SqsTrigger, Trigger
 from lambdasim.config.loading import load, loads, parse_override
 from lambdasim.config.queues import Queue
 from lambdasim.config.scenario import (
@@ -65,11 +66,14 @@ __all__ = [
     "Output",
     "PoissonArrivals",
     "Pricing",
+    "ProvisionedPollers",
     "Queue",
     "Scaling",
     "Scenario",
+    "SqsTrigger",
     "ThrottleBackoff",
     "TraceArrivals",
+    "Trigger",
     "UniformDist",
     "Workload",
     "load",

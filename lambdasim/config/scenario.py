@@ -40,6 +40,7 @@ from lambdasim.config.distributions import (
     _number_is_constant,
 )
 from lambdasim.config.errors import MISSING, ConfigError, ConfigIssue, register_models
+from lambdasim.config.event_sources import ProvisionedMode, ProvisionedPollers, SqsTrigger, Trigger
 from lambdasim.config.queues import Queue
 
 
@@ -114,6 +115,8 @@ class Function(_Model):
     #: EventInvokeConfig and DeadLetterConfig for asynchronous invocations (key ``async``);
     #: None = AWS's defaults (2 retries, 6 h maximum age, no destination).
     async_: AsyncConfig | None = Field(default=None, alias="async")
+    #: Event source mappings that poll for this function (SQS).
+    trigger: Trigger | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -191,8 +194,10 @@ class ClientRetry(_Model):
 
 
 class Workload(_Model):
-    """A stream of requests to one function."""
+    """A stream of requests to one function, or of messages to a queue (``queue:NAME``)."""
 
+    #: A function name, or ``queue:NAME`` to send SQS messages that the queue's event source
+    #: mapping delivers to its function.
     target: str
     #: ``sync`` (RequestResponse: API Gateway, ALB, SDK) or ``async`` (Event: S3, SNS,
     #: EventBridge), aws-lambda-behaviour.md §5–6.
@@ -205,6 +210,15 @@ class Workload(_Model):
     arrivals: ArrivalSpec
     client_retry: ClientRetry | None = None
     name: str | None = None
+    #: SQS message size, KB (max 1 MiB, §7.6); every 64 KB is one request (§10.5).
+    message_kb: Annotated[float, Field(gt=0, le=1024, allow_inf_nan=False)] = 1.0
+    #: FIFO queues: messages are spread evenly over this many message groups (§7.4).
+    message_groups: Annotated[StrictInt, Field(ge=1)] = 1
+
+    @property
+    def queue(self) -> str | None:
+        """The queue name for a ``queue:NAME`` target, else None."""
+        return self.target[6:] if self.target.startswith("queue:") else None
 
     def label(self, index: int) -> str:
         """A stable name for this workload (its random stream key)."""
@@ -310,6 +324,20 @@ class Scenario(_Model):
                 )
         names = list(self.functions)
         for i, w in enumerate(self.workloads):
+            q = w.queue
+            if q is not None:
+                if q not in self.queues or self.queues[q].kind == "topic":
+                    sqs = [n for n, c in self.queues.items() if c.kind != "topic"]
+                    hint = difflib.get_close_matches(q, sqs, n=1)
+                    issues.append(
+                        ConfigIssue(
+                            f"workloads.{i}.target",
+                            "unknown SQS queue"
+                            + (f"; did you mean 'queue:{hint[0]}'?" if hint else ""),
+                            w.target,
+                        )
+                    )
+                continue
             if w.target not in self.functions:
                 hint = difflib.get_close_matches(w.target, names, n=1)
                 issues.append(
@@ -339,6 +367,7 @@ class Scenario(_Model):
                         MISSING,
                     )
                 )
+        issues.extend(self._check_sqs())
         for fname, fn in self.functions.items():
             a = fn.async_
             if a is None:
@@ -371,6 +400,58 @@ class Scenario(_Model):
                             func,
                         )
                     )
+        return issues
+
+    def _check_sqs(self) -> list[ConfigIssue]:
+        issues: list[ConfigIssue] = []
+        for qname, q in self.queues.items():
+            if q.redrive_to is not None and (
+                q.redrive_to not in self.queues or q.redrive_to == qname
+                or self.queues[q.redrive_to].kind != q.kind
+            ):
+                issues.append(
+                    ConfigIssue(
+                        f"queues.{qname}.redrive_to",
+                        f"must name another declared queue of the same kind ({q.kind})",
+                        q.redrive_to,
+                    )
+                )
+        consumers: dict[str, str] = {}
+        for fname, fn in self.functions.items():
+            t = fn.trigger.sqs if fn.trigger is not None else None
+            if t is None:
+                continue
+            base = f"functions.{fname}.trigger.sqs"
+            polled = self.queues.get(t.queue)
+            if polled is None or polled.kind == "topic":
+                issues.append(ConfigIssue(f"{base}.queue", "unknown SQS queue", t.queue))
+                continue
+            q = polled
+            if t.queue in consumers:
+                issues.append(
+                    ConfigIssue(
+                        f"{base}.queue",
+                        f"queue already polled by function '{consumers[t.queue]}' (lambdasim "
+                        "models one event source mapping per queue)",
+                        t.queue,
+                    )
+                )
+            consumers[t.queue] = fname
+            if q.kind == "fifo" and t.batch_size > 10:
+                issues.append(
+                    ConfigIssue(f"{base}.batch_size", "FIFO queues allow 1..10 (§7.2)",
+                                t.batch_size)
+                )
+            if fn.timeout_s > q.visibility_timeout_s:
+                # Lambda rejects the mapping (aws-lambda-behaviour.md §7.3)
+                issues.append(
+                    ConfigIssue(
+                        f"queues.{t.queue}.visibility_timeout_s",
+                        f"must be at least the timeout of function '{fname}' "
+                        f"({fn.timeout_s:g} s); AWS advises 6 x timeout + batching window",
+                        q.visibility_timeout_s,
+                    )
+                )
         return issues
 
     def replace(self, changes: Mapping[str, Any]) -> Scenario:
@@ -432,6 +513,7 @@ def _set_path(data: Any, path: str, value: Any) -> None:
 
 
 register_models(
+    SqsTrigger, Trigger, ProvisionedMode, ProvisionedPollers,
     AsyncConfig,
     Destination,
     DeadLetter,
