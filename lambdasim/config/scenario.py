@@ -42,6 +42,7 @@ from lambdasim.config.distributions import (
 from lambdasim.config.errors import MISSING, ConfigError, ConfigIssue, register_models
 from lambdasim.config.event_sources import ProvisionedMode, ProvisionedPollers, SqsTrigger, Trigger
 from lambdasim.config.queues import Queue
+from lambdasim.config.sweep import SweepSpec
 
 
 class Scaling(_Model):
@@ -256,6 +257,8 @@ class Scenario(_Model):
     functions: dict[str, Function]
     workloads: Annotated[list[Workload], Field(min_length=1)]
     output: Output = Output()
+    #: Grid and replications used by ``lambdasim sweep CONFIG`` when no ``--param`` is given.
+    sweep: SweepSpec | None = None
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str | None = PrivateAttr(default=None)
@@ -527,6 +530,7 @@ register_models(
     Workload,
     ClientRetry,
     Output,
+    SweepSpec,
     PoissonArrivals,
     ConstantArrivals,
     TraceArrivals,
