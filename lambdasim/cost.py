@@ -243,8 +243,13 @@ class SqsPricing(_Frozen):
         Each chunk of this many KB of payload counts as one request.
     empty_receives_billed : bool
         Whether empty receives (idle long polls) count as requests.
+    provisioned_poller_usd_per_epu_hour : float
+        SQS event source mapping in provisioned mode, USD per event-poller-unit hour
+        (aws-lambda-behaviour.md §7.5: $0.00925 from a third-party compilation of the Price
+        List API, to be verified).
     """
 
+    provisioned_poller_usd_per_epu_hour: float = Field(default=0.00925, ge=0)
     standard_usd_per_request: float = Field(ge=0)
     fifo_usd_per_request: float = Field(ge=0)
     free_requests: int = Field(ge=0)

@@ -13,9 +13,12 @@ import numpy as np
 import pandas as pd
 
 from lambdasim import cost as costmod
+from lambdasim import queue_results as qres
 from lambdasim.config import Scenario
 from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
-from lambdasim.service.destinations import QueueSink
+from lambdasim.service.destinations import TopicSink
+from lambdasim.service.sqs import SqsQueue
+from lambdasim.service.sqs_poller import SqsEventSourceMapping
 
 __all__ = ["RunResult"]
 
@@ -105,7 +108,9 @@ class RunResult:
         wall_s: float,
         async_metrics: Mapping[str, AsyncMetrics] | None = None,
         async_waiting: Mapping[str, int] | None = None,
-        queues: Mapping[str, QueueSink] | None = None,
+        queues: Mapping[str, SqsQueue] | None = None,
+        topics: Mapping[str, TopicSink] | None = None,
+        mappings: Mapping[str, SqsEventSourceMapping] | None = None,
         invocations: pd.DataFrame | None,
     ) -> RunResult:
         horizon = scenario.horizon_s
@@ -204,12 +209,28 @@ class RunResult:
         else:
             only = next(iter(funcs.values()))
             a_mean, a_max = only["concurrency"]["mean"], only["concurrency"]["max"]
-        queue_block = {
-            q.name: {"kind": q.kind, "received": q.received} for q in (queues or {}).values()
-        }
-        for q in (queues or {}).values():
+        region = scenario.account.region
+        queue_block: dict[str, dict[str, Any]] = {}
+        for qname in scenario.queues:
+            if qname in (topics or {}):
+                tsink = (topics or {})[qname]
+                queue_block[qname] = {"kind": "topic", "sent": tsink.sent}
+                ts_frames.append(
+                    _long(f"queue:{qname}", times, {"NumberOfMessagesPublished": tsink.ts_sent})
+                )
+                continue
+            q = (queues or {})[qname]
+            queue_block[qname] = qres.queue_block(q, table, region, edges, warmup, horizon)
+            queue_block[qname]["monthly_cost_usd"] = qres.sqs_monthly_usd(
+                q, table, region, window, scenario.pricing.free_tier
+            )
             ts_frames.append(
-                _long(f"queue:{q.name}", times, {"NumberOfMessagesReceived": q.ts_received})
+                qres.queue_series(q, times, edges, step, n, horizon, _level_periods, _long)
+            )
+        for fname, esm in (mappings or {}).items():
+            funcs[fname]["sqs"] = qres.esm_block(esm, table, region, edges, warmup, horizon)
+            ts_frames.append(
+                qres.esm_series(esm, times, edges, step, n, horizon, _level_periods, _long)
             )
         account = {
             "concurrency_max": a_max,
@@ -291,6 +312,13 @@ class RunResult:
         from lambdasim import __version__
 
         month = self.monthly_cost()
+        lam = sum(d["cost_usd"]["total"] for d in self.functions.values())
+        sqs = sum(q.get("cost_usd", 0.0) for q in self.queues.values())
+        epu = sum(d["sqs"]["epu_cost_usd"] for d in self.functions.values() if "sqs" in d)
+        days = 30.0
+        window = self.scenario.horizon_s - self.scenario.warmup_s
+        sqs_month = sum(q.get("monthly_cost_usd", 0.0) for q in self.queues.values())
+        epu_month = epu * days * 86400.0 / window
         return {
             "scenario": self.scenario.name,
             "seed": self.seed,
@@ -303,11 +331,16 @@ class RunResult:
             "account": self.account,
             "queues": self.queues,
             "cost_usd": {
-                "total": sum(d["cost_usd"]["total"] for d in self.functions.values()),
+                "total": lam + sqs + epu,
+                "lambda": lam,
+                "sqs_requests": sqs,
+                "sqs_pollers": epu,
                 "monthly_projection": {
-                    "days": 30,
+                    "days": days,
                     "free_tier": self.scenario.pricing.free_tier,
-                    "total": float(month["total_usd"].sum()),
+                    "total": float(month["total_usd"].sum()) + sqs_month + epu_month,
+                    "lambda": float(month["total_usd"].sum()),
+                    "sqs": sqs_month + epu_month,
                     "functions": {str(k): float(v) for k, v in month["total_usd"].items()},
                 },
             },

@@ -16,15 +16,18 @@ import simpy
 from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.config import Scenario
 from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
+from lambdasim.queue_metrics import EsmMetrics, QueueMetrics
 from lambdasim.results import RunResult
 from lambdasim.rng import Streams, sampler
 from lambdasim.service.async_invoke import AsyncDispatcher
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
-from lambdasim.service.destinations import Destinations, QueueSink
+from lambdasim.service.destinations import Destinations, RecordSink, TopicSink
 from lambdasim.service.environments import EnvironmentPool
 from lambdasim.service.execution import Execution
 from lambdasim.service.invoke import ADMITTED, FunctionService
 from lambdasim.service.router import SyncFrontDoor
+from lambdasim.service.sqs import SqsQueue
+from lambdasim.service.sqs_poller import SqsEventSourceMapping
 from lambdasim.tracing import InvocationLog
 from lambdasim.workload.synthetic import arrival_times
 
@@ -122,6 +125,42 @@ class _AsyncArrivalDriver:
         self.schedule_next()
 
 
+class _QueueSendDriver:
+    """Sends one workload's messages to an SQS queue (SendMessage at each arrival)."""
+
+    __slots__ = ("groups", "horizon", "k", "queue", "sim", "size_kb", "times", "wake")
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        blocks: Iterator[np.ndarray],
+        queue: SqsQueue,
+        size_kb: float,
+        groups: int,
+        horizon: float,
+    ) -> None:
+        self.sim = sim
+        self.queue = queue
+        self.size_kb = size_kb
+        self.groups = groups
+        self.horizon = horizon
+        self.k = 0
+        self.times = chain.from_iterable(b.tolist() for b in blocks)
+        self.wake = Wakeup(sim, self._fire)
+
+    def schedule_next(self) -> None:
+        t = next(self.times, None)
+        if t is not None and t < self.horizon:
+            self.wake.at(t)
+
+    def _fire(self, _ev: Any) -> None:
+        # FIFO message groups are used in turn, so each gets an even share
+        group = self.k % self.groups if self.queue.fifo else None
+        self.k += 1
+        self.queue.send(self.sim._now, self.size_kb, group)
+        self.schedule_next()
+
+
 def _payload_extra_requests(payload_kb: float) -> int:
     """Async events are billed 1 request for the first 256 KB and 1 per further 64 KB (§6)."""
     return math.ceil(max(0.0, payload_kb - 256.0) / 64.0 - 1e-9)
@@ -210,10 +249,31 @@ def run(
 
     # Asynchronous invocation: an internal queue per function that is invoked asynchronously,
     # has an async block, or is a function destination.
-    queues = {
-        q: QueueSink(q, cfg.kind, warmup, horizon, step) for q, cfg in scenario.queues.items()
-    }
-    destinations = Destinations(queues)
+    # Queues and topics; SQS event source mappings poll their queues.
+    sqs_queues: dict[str, SqsQueue] = {}
+    topics: dict[str, TopicSink] = {}
+    for qname, qcfg in scenario.queues.items():
+        if qcfg.kind == "topic":
+            topics[qname] = TopicSink(qname, warmup, horizon, step)
+        else:
+            qm = QueueMetrics(qname, qcfg.kind, horizon, warmup, step, edges)
+            sqs_queues[qname] = SqsQueue(sim, qname, qcfg, qm)
+    for q in sqs_queues.values():
+        if q.config.redrive_to is not None:
+            q.dlq = sqs_queues[q.config.redrive_to]
+    mappings: dict[str, SqsEventSourceMapping] = {}
+    for name, fn in scenario.functions.items():
+        if fn.trigger is not None and fn.trigger.sqs is not None:
+            mappings[name] = SqsEventSourceMapping(
+                sim,
+                sqs_queues[fn.trigger.sqs.queue],
+                services[name],
+                fn.trigger.sqs,
+                EsmMetrics(name, horizon, warmup, step, edges),
+                sampler(streams.generator("sqs", name).random),
+            )
+    sinks: dict[str, RecordSink] = {**sqs_queues, **topics}
+    destinations = Destinations(sinks)
     async_names = {w.target for w in scenario.workloads if w.invocation == "async"}
     for name, fn in scenario.functions.items():
         if fn.async_ is not None:
@@ -239,10 +299,15 @@ def run(
     doors: list[SyncFrontDoor] = []
     for i, w in enumerate(scenario.workloads):
         label = w.label(i)
-        svc = services[w.target]
         blocks = arrival_times(
             w.arrivals, streams.generator("arrivals", label), scenario.resolve_path
         )
+        if w.queue is not None:
+            _QueueSendDriver(
+                sim, blocks, sqs_queues[w.queue], w.message_kb, w.message_groups, horizon
+            ).schedule_next()
+            continue
+        svc = services[w.target]
         if w.invocation == "async":
             _AsyncArrivalDriver(
                 sim,
@@ -269,6 +334,12 @@ def run(
     else:
         sim.run(until=horizon)
 
+    for q in sqs_queues.values():
+        q.metrics.visible.roll(horizon)
+        q.metrics.not_visible.roll(horizon)
+    for esm in mappings.values():
+        esm.metrics.concurrency.roll(horizon)
+        esm.metrics.pollers.roll(horizon)
     for name, svc in services.items():
         svc.pool.expire(horizon)
         metrics[name].close(horizon)
@@ -283,7 +354,9 @@ def run(
         account_level=account_level,
         async_metrics=async_metrics,
         async_waiting={n: d.waiting() for n, d in destinations.dispatchers.items()},
-        queues=queues,
+        queues=sqs_queues,
+        topics=topics,
+        mappings=mappings,
         wall_s=wall,
         invocations=log.frame() if log is not None else None,
     )

@@ -52,8 +52,13 @@ class Execution:
         self.init_limit = fn.init_limit_s
         self.mean_handler_s = dur.mean * factor
 
-    def plan(self, cold: bool, reset: bool) -> tuple[float, float, int, bool]:
+    def plan(
+        self, cold: bool, reset: bool, error: bool | None = None
+    ) -> tuple[float, float, int, bool]:
         """Decide one invoke.
+
+        ``error`` forces a function error (True) or none (False) instead of drawing one at
+        ``error_rate``: event sources that decide per message (SQS batch items) use it.
 
         Returns
         -------
@@ -81,6 +86,8 @@ class Execution:
         invoke_s = extra + self.handler()
         if invoke_s > self.timeout:
             return init_s, self.timeout, Outcome.TIMEOUT, reset and not cold
-        if self.error_rate > 0.0 and self.uniform() < self.error_rate:
+        if error is None:
+            error = self.error_rate > 0.0 and self.uniform() < self.error_rate
+        if error:
             return init_s, invoke_s, Outcome.ERROR, reset and not cold
         return init_s, invoke_s, Outcome.SUCCEEDED, reset and not cold

@@ -114,8 +114,13 @@ class FunctionService:
         """Busy environments (concurrency) now."""
         return int(self.level.n)
 
-    def invoke(self, arrival: float, caller: Caller | None = None) -> int:
+    def invoke(
+        self, arrival: float, caller: Caller | None = None, error: bool | None = None
+    ) -> int:
         """Try to start one invoke now for a request that arrived at ``arrival``.
+
+        ``caller`` is told how an admitted invoke ends; ``error`` forces the function-error
+        decision (see :meth:`Execution.plan`).
 
         Returns
         -------
@@ -153,10 +158,10 @@ class FunctionService:
                 return _SCALING
             e = pool.create(now)
             e.wake = Wakeup(self.sim, self._done, e)
-            init_s, invoke_s, outcome, suppressed = self.execution.plan(True, False)
+            init_s, invoke_s, outcome, suppressed = self.execution.plan(True, False, error)
             e.cold = True
         elif e.reset:
-            init_s, invoke_s, outcome, suppressed = self.execution.plan(False, True)
+            init_s, invoke_s, outcome, suppressed = self.execution.plan(False, True, error)
             e.cold = False
         else:
             # The warm path, inlined from Execution.plan.
@@ -166,7 +171,12 @@ class FunctionService:
             if invoke_s > self._timeout:
                 invoke_s = self._timeout
                 outcome = _TIMEOUT
-            elif self._error_rate > 0.0 and self._uniform() < self._error_rate:
+            elif error is None:
+                if self._error_rate > 0.0 and self._uniform() < self._error_rate:
+                    outcome = _ERROR
+                else:
+                    outcome = 0
+            elif error:
                 outcome = _ERROR
             else:
                 outcome = 0

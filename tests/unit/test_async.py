@@ -78,9 +78,9 @@ def test_always_failing_event_is_retried_at_60_and_180_then_dead_lettered(trace_
     a = res.functions["f"]["async"]
     assert (a["attempts"], a["retries"], a["to_dlq"]) == (3, 2, 1)
     assert a["failure_reasons"]["RetriesExhausted"] == 1
-    received = series(res, "queue:dlq", "NumberOfMessagesReceived")
+    received = series(res, "queue:dlq", "NumberOfMessagesSent")
     assert received[18] == 1 and sum(received) == 1  # reaches the DLQ at 180 s
-    assert res.queues["dlq"]["received"] == 1
+    assert res.queues["dlq"]["sent"] == 1
     assert conserved(a)
 
 
@@ -98,7 +98,7 @@ def test_delayed_retry_past_the_maximum_age_fails_at_the_deadline(trace_csv: Any
     # attempts at 0 and 60; the retry due at 180 is past the 100-s maximum age
     assert a["attempts"] == 2 and a["failure_reasons"]["EventAgeExceeded"] == 1
     assert a["to_on_failure"] == 1
-    assert series(res, "queue:q", "NumberOfMessagesReceived")[10] == 1  # at exactly 100 s
+    assert series(res, "queue:q", "NumberOfMessagesSent")[10] == 1  # at exactly 100 s
 
 
 def test_dlq_fraction_is_p_to_the_power_of_attempts(trace_csv: Any) -> None:
@@ -130,7 +130,7 @@ def test_sustained_overload_ages_events_out_and_loses_none(trace_csv: Any) -> No
     assert a["failure_reasons"]["EventAgeExceeded"] > 4000
     assert a["event_age_s"]["max"] <= 60.0  # nothing starts after its maximum age
     assert conserved(a)
-    assert a["to_dlq"] == res.queues["dlq"]["received"] == a["failure_reasons"]["EventAgeExceeded"]
+    assert a["to_dlq"] == res.queues["dlq"]["sent"] == a["failure_reasons"]["EventAgeExceeded"]
     # two slots, 1-s invokes, kept busy by the queue: about 2 successes a second for 600+ s
     assert 1200 <= a["succeeded"] <= 2 * 660
     assert res.functions["f"]["concurrency"]["max"] == 2
@@ -192,7 +192,7 @@ def test_fifo_dead_letter_queue_fails_delivery(trace_csv: Any) -> None:
     res = run_async(trace_csv, [0.0, 1.0], {"f": f}, queues={"f": {"kind": "fifo"}})
     a = res.functions["f"]["async"]
     assert a["dead_letter_errors"] == 2 and a["dropped"] == 2 and a["to_dlq"] == 0
-    assert res.queues["f"]["received"] == 0
+    assert res.queues["f"]["sent"] == 0
 
 
 def test_large_payloads_are_billed_as_extra_requests(trace_csv: Any) -> None:

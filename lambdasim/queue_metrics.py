@@ -1,0 +1,136 @@
+"""Streaming metrics of SQS queues and of SQS event source mappings.
+
+Names follow CloudWatch's ``AWS/SQS`` namespace (aws-lambda-behaviour.md §11): NumberOfMessagesSent,
+NumberOfMessagesReceived, NumberOfMessagesDeleted, NumberOfEmptyReceives,
+ApproximateNumberOfMessagesVisible / NotVisible, ApproximateAgeOfOldestMessage. Messages sent
+before ``warmup_s`` are simulated but not counted.
+"""
+
+from __future__ import annotations
+
+import math
+
+from lambdasim.metrics import Level, LogHistogram
+
+__all__ = ["EsmMetrics", "QueueMetrics"]
+
+
+def _periods(horizon_s: float, step_s: float) -> int:
+    return max(1, math.ceil(horizon_s / step_s - 1e-9))
+
+
+class QueueMetrics:
+    """Counters, levels and series of one queue."""
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        horizon_s: float,
+        warmup_s: float,
+        step_s: float,
+        edges: list[float],
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.warmup = warmup_s
+        self.inv_step = 1.0 / step_s
+        n = _periods(horizon_s, step_s)
+        self.n_periods = n
+        # messages sent after warm-up, by fate
+        self.sent = 0
+        self.deleted = 0
+        self.to_dlq = 0
+        self.expired = 0
+        self.reprocessed = 0  # received again while a slow batch still held it
+        # API calls (every one is a request; sends and receives count 64-KB chunks, §10.5)
+        self.received = 0  # messages delivered by ReceiveMessage (re-receives included)
+        self.empty_receives = 0
+        self.requests = 0
+        self.latency = LogHistogram()  # send -> delete, s
+        self.latency_max = 0.0
+        self.age_of_oldest_max = 0.0
+        self.visible = Level(edges)
+        self.not_visible = Level(edges)
+        self.ts_sent = [0] * n
+        self.ts_received = [0] * n
+        self.ts_deleted = [0] * n
+        self.ts_empty = [0] * n
+        self.ts_age_max = [0.0] * n
+
+    def _bin(self, t: float) -> int:
+        b = int(t * self.inv_step)
+        return b if b < self.n_periods else self.n_periods - 1
+
+    def on_sent(self, now: float, chunks: int, counted: bool) -> None:
+        """A message was sent (SendMessage; ``chunks`` 64-KB request units)."""
+        self.ts_sent[self._bin(now)] += 1
+        if now >= self.warmup:
+            self.requests += chunks
+        if counted:
+            self.sent += 1
+
+    def on_received(self, now: float, messages: int, calls: int) -> None:
+        """``messages`` were received in ``calls`` ReceiveMessage calls."""
+        self.ts_received[self._bin(now)] += messages
+        if now >= self.warmup:
+            self.received += messages
+            self.requests += calls
+
+    def on_deleted(self, now: float, sent: float, counted: bool) -> None:
+        """A message sent at ``sent`` was deleted at ``now``."""
+        self.ts_deleted[self._bin(now)] += 1
+        if counted:
+            self.deleted += 1
+            lat = now - sent
+            self.latency.add(lat)
+            if lat > self.latency_max:
+                self.latency_max = lat
+
+    def on_delete_calls(self, now: float, calls: int) -> None:
+        """DeleteMessageBatch calls (10 messages each)."""
+        if now >= self.warmup:
+            self.requests += calls
+
+    def on_empty_receives(self, now: float, n: int) -> None:
+        """``n`` long polls returned nothing."""
+        self.ts_empty[self._bin(now)] += n
+        if now >= self.warmup:
+            self.empty_receives += n
+            self.requests += n
+
+    def on_oldest(self, now: float, age: float) -> None:
+        """Sampled ApproximateAgeOfOldestMessage."""
+        b = self._bin(now)
+        if age > self.ts_age_max[b]:
+            self.ts_age_max[b] = age
+        if now >= self.warmup and age > self.age_of_oldest_max:
+            self.age_of_oldest_max = age
+
+
+class EsmMetrics:
+    """One SQS event source mapping: batches, concurrency and pollers."""
+
+    def __init__(
+        self,
+        function: str,
+        horizon_s: float,
+        warmup_s: float,
+        step_s: float,
+        edges: list[float],
+    ) -> None:
+        self.function = function
+        self.warmup = warmup_s
+        self.batches = 0
+        self.items = 0
+        self.throttled_batches = 0
+        self.failed_batches = 0
+        self.item_failures = 0
+        self.concurrency = Level(edges)  # batches held by pollers (collecting, invoking, retrying)
+        self.pollers = Level(edges)  # the mapping's concurrency target (on-demand) or pollers
+
+    def on_batch(self, now: float, items: int) -> None:
+        """A batch of ``items`` messages is invoked for the first time."""
+        if now >= self.warmup:
+            self.batches += 1
+            self.items += items
