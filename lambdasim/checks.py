@@ -11,7 +11,13 @@ import numpy as np
 from lambdasim.config import ConfigIssue, ConstantArrivals, PoissonArrivals, Scenario, TraceArrivals
 from lambdasim.config.errors import MISSING
 
-__all__ = ["KEEP_ALIVE_MEASURED_S", "async_warnings", "scenario_warnings", "trace_errors"]
+__all__ = [
+    "KEEP_ALIVE_MEASURED_S",
+    "async_warnings",
+    "scenario_warnings",
+    "sqs_warnings",
+    "trace_errors",
+]
 
 #: Idle keep-alive AWS has been measured to use, seconds: 300–360 s (CIRRUS probes, 2025) up to
 #: about 65 min (cloudbench, 2019) — aws-lambda-behaviour.md §1.4, validation.md §3.
@@ -80,7 +86,7 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
     load: dict[str, float] = {}
     for w in sc.workloads:
         a = w.arrivals
-        if isinstance(a, PoissonArrivals | ConstantArrivals):
+        if w.queue is None and isinstance(a, PoissonArrivals | ConstantArrivals):
             fn = sc.functions[w.target]
             load[w.target] = load.get(w.target, 0.0) + a.rate_per_s * (
                 fn.duration.build().mean * fn.duration_factor()
@@ -97,7 +103,7 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
                     round(a_erl, 3),
                 )
             )
-    return [*out, *async_warnings(sc)]
+    return [*out, *async_warnings(sc), *sqs_warnings(sc)]
 
 
 def async_warnings(sc: Scenario) -> list[ConfigIssue]:
@@ -167,6 +173,54 @@ def async_warnings(sc: Scenario) -> list[ConfigIssue]:
                 break
             seen.append(nxt)
             cur = nxt
+    return out
+
+
+def sqs_warnings(sc: Scenario) -> list[ConfigIssue]:
+    """SQS event source mappings set up against AWS's advice (aws-lambda-behaviour.md §7)."""
+    out: list[ConfigIssue] = []
+    for name, fn in sc.functions.items():
+        t = fn.trigger.sqs if fn.trigger is not None else None
+        if t is None or t.queue not in sc.queues:
+            continue
+        q = sc.queues[t.queue]
+        advised = 6 * fn.timeout_s + t.max_batching_window_s
+        if q.visibility_timeout_s < advised:
+            out.append(
+                ConfigIssue(
+                    f"queues.{t.queue}.visibility_timeout_s",
+                    f"below 6 x the timeout of '{name}' plus its batching window ({advised:g} s): "
+                    "throttled or slow batches reappear and are processed twice (§7.3)",
+                    q.visibility_timeout_s,
+                )
+            )
+        rc = fn.reserved_concurrency
+        if rc is not None and t.max_concurrency is not None and rc < t.max_concurrency:
+            out.append(
+                ConfigIssue(
+                    f"functions.{name}.reserved_concurrency",
+                    f"below the mapping's max_concurrency ({t.max_concurrency}): the pollers pull "
+                    "more batches than the function may run, which are throttled and come back "
+                    "with a higher receive count (§7.1)",
+                    rc,
+                )
+            )
+        if rc is not None and t.max_concurrency is None and rc < 5:
+            out.append(
+                ConfigIssue(
+                    f"functions.{name}.reserved_concurrency",
+                    "AWS advises at least 5 with an SQS trigger and no max_concurrency (§7.1)",
+                    rc,
+                )
+            )
+        if q.max_receive_count is not None and q.max_receive_count < 5:
+            out.append(
+                ConfigIssue(
+                    f"queues.{t.queue}.max_receive_count",
+                    "AWS advises at least 5 for a queue polled by Lambda (§7.3)",
+                    q.max_receive_count,
+                )
+            )
     return out
 
 

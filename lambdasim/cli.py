@@ -215,11 +215,7 @@ def _print_table(res: Any) -> None:
             lambda x: f"{_fmt_s(x['latency_s']['p50'])} / {_fmt_s(x['latency_s']['p99'])}",
         )
         console.print(a)
-    if d["queues"]:
-        console.print(
-            "queues: "
-            + ", ".join(f"{q} received {v['received']:,}" for q, v in d["queues"].items())
-        )
+    _print_queues(console, d)
     m = d["cost_usd"]["monthly_projection"]
     console.print(
         f"account: max concurrency {d['account']['concurrency_max']}, "
@@ -227,6 +223,50 @@ def _print_table(res: Any) -> None:
         f"cost of the run ${d['cost_usd']['total']:.4f} ({d['pricing_table']}); "
         f"30-day projection ${m['total']:,.2f}" + (" with free tier" if m["free_tier"] else "")
     )
+
+
+def _print_queues(console: Any, d: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    sqs = {n: q for n, q in d["queues"].items() if q["kind"] != "topic"}
+    topics = {n: q for n, q in d["queues"].items() if q["kind"] == "topic"}
+    if sqs:
+        t = Table(title="SQS queues (messages sent after warm-up)")
+        t.add_column("metric")
+        for name in sqs:
+            t.add_column(name, justify="right")
+
+        def row(label: str, fmt: Any) -> None:
+            t.add_row(label, *[fmt(q) for q in sqs.values()])
+
+        row("sent", lambda q: f"{q['sent']:,}")
+        row("deleted (processed)", lambda q: f"{q['deleted']:,}")
+        row("to DLQ / expired", lambda q: f"{q['to_dlq']:,} / {q['expired']:,}")
+        row(
+            "in queue / in flight at end",
+            lambda q: f"{q['in_queue_end']:,} / {q['in_flight_end']:,}",
+        )
+        row("visible max", lambda q: f"{q['visible_max']:,}")
+        row("oldest message max", lambda q: _fmt_s(q["age_of_oldest_s_max"] or None))
+        row(
+            "send to delete p50 / p99",
+            lambda q: f"{_fmt_s(q['latency_s']['p50'])} / {_fmt_s(q['latency_s']['p99'])}",
+        )
+        row("requests (empty receives)", lambda q: f"{q['requests']:,} ({q['empty_receives']:,})")
+        row("cost USD", lambda q: f"{q['cost_usd']:.4f}")
+        console.print(t)
+    esm = {n: f["sqs"] for n, f in d["functions"].items() if "sqs" in f}
+    for name, e in esm.items():
+        console.print(
+            f"{name} <- {e['queue']} ({e['mode']}): {e['batches']:,} batches of "
+            f"{(e['batch_size_mean'] or 0):.2f} messages, concurrency max "
+            f"{e['concurrency_max']}, throttled batches {e['throttled_batches']:,}, "
+            f"failed batches {e['failed_batches']:,}"
+        )
+    if topics:
+        console.print(
+            "topics: " + ", ".join(f"{n} published {q['sent']:,}" for n, q in topics.items())
+        )
 
 
 @app.command()
