@@ -16,10 +16,13 @@ from typing import Any
 
 import simpy
 
-__all__ = ["NORMAL", "Wakeup"]
+__all__ = ["LATE", "NORMAL", "Wakeup"]
 
 #: SimPy's priority for ordinary events (``simpy.events.NORMAL``).
 NORMAL = 1
+#: After every ordinary event of the same instant: for work that should see everything that
+#: happens "at the same time" first (SQS pollers receiving messages sent in one burst).
+LATE = 2
 
 
 class Wakeup:
@@ -33,17 +36,24 @@ class Wakeup:
         Called with this object when the wake-up is processed.
     owner : object
         Whatever the callback needs (an execution environment), as ``wakeup.owner``.
+    priority : int
+        SimPy priority among events of the same instant (:data:`NORMAL` or :data:`LATE`).
     """
 
-    __slots__ = ("_cbs", "_eid", "_queue", "callbacks", "owner", "sim")
+    __slots__ = ("_cbs", "_eid", "_queue", "callbacks", "owner", "priority", "sim")
     _ok = True  # read by simpy.Environment.step
     _value = None
 
     def __init__(
-        self, sim: simpy.Environment, callback: Callable[[Any], None], owner: Any = None
+        self,
+        sim: simpy.Environment,
+        callback: Callable[[Any], None],
+        owner: Any = None,
+        priority: int = NORMAL,
     ) -> None:
         self.sim = sim
         self.owner = owner
+        self.priority = priority
         self._cbs = (callback,)
         self._queue: list[Any] = sim._queue
         self._eid = sim._eid
@@ -53,7 +63,7 @@ class Wakeup:
         """Schedule the wake-up at absolute time ``when`` (not before now)."""
         self.callbacks = self._cbs
         queue: list[Any] = self._queue
-        heappush(queue, (when, NORMAL, next(self._eid), self))
+        heappush(queue, (when, self.priority, next(self._eid), self))
 
     @property
     def pending(self) -> bool:

@@ -41,6 +41,7 @@ from typing import Any
 import simpy
 from simpy.events import Timeout
 
+from lambdasim.clock import LATE, Wakeup
 from lambdasim.config import SqsTrigger
 from lambdasim.config.event_sources import ProvisionedMode
 from lambdasim.queue_metrics import EsmMetrics
@@ -120,6 +121,7 @@ class SqsEventSourceMapping:
         self.level_target = 0
         self.poller_seconds = 0.0
         queue.consumer = self
+        self.poll = Wakeup(sim, self._poll, priority=LATE)
         self._sync_level(0.0)
         sim.process(self._controller())
 
@@ -143,7 +145,16 @@ class SqsEventSourceMapping:
             self.level_target -= 1
 
     def on_message(self, now: float) -> None:
-        """A message became visible."""
+        """A message became visible: pollers receive once this instant's other events are done.
+
+        Deferring the receive to the end of the instant lets messages sent together (a
+        burst, or several redriven at once) be received together, as one long poll would.
+        """
+        if not self.poll.pending:
+            self.poll.at(now)
+
+    def _poll(self, _w: Any) -> None:
+        now = self.sim._now
         c = self.collecting
         if c is not None:
             self._collect(c, now)

@@ -1,0 +1,255 @@
+"""SQS queues and event source mappings (aws-lambda-behaviour.md §7, validation.md §2 item 16)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+import simpy
+
+import lambdasim as ls
+from lambdasim.config import Queue
+from lambdasim.metrics import make_edges
+from lambdasim.queue_metrics import QueueMetrics
+from lambdasim.service.sqs import SqsQueue
+from tests.conftest import scenario
+
+pytestmark = pytest.mark.unit
+
+
+def worker(trigger: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "duration": {"dist": "constant", "value_s": 1.0},
+        "cold_start": {"dist": "constant", "value_s": 0.0},
+        "keep_alive_s": 3600,
+        "max_lifetime_s": None,
+        "timeout_s": 5,
+        "trigger": {"sqs": {"queue": "q", **trigger}},
+    }
+    base.update(kw)
+    return base
+
+
+def run_sqs(
+    trace_csv: Any,
+    times: list[float],
+    trigger: dict[str, Any],
+    *,
+    queue: dict[str, Any] | None = None,
+    horizon_s: float = 300.0,
+    step_s: float = 10.0,
+    fn: dict[str, Any] | None = None,
+    extra_queues: dict[str, Any] | None = None,
+    **top: Any,
+) -> ls.RunResult:
+    sc = scenario(
+        functions={"w": worker(trigger, **(fn or {}))},
+        workloads=[{"target": "queue:q", "arrivals": {"kind": "trace", "path": trace_csv(times)}}],
+        queues={"q": {"visibility_timeout_s": 30, **(queue or {})}, **(extra_queues or {})},
+        horizon_s=horizon_s,
+        output={"timeseries_step_s": step_s},
+        **top,
+    )
+    return ls.run(sc, progress=False)
+
+
+def series(res: ls.RunResult, function: str, metric: str) -> list[float]:
+    ts = res.timeseries
+    return ts[(ts["function"] == function) & (ts["metric"] == metric)]["value"].tolist()
+
+
+def conserved(q: dict[str, Any]) -> bool:
+    return q["sent"] == (
+        q["deleted"] + q["to_dlq"] + q["expired"] + q["in_queue_end"] + q["in_flight_end"]
+    )
+
+
+def test_backlog_drains_at_c_times_b_over_s(trace_csv: Any) -> None:
+    # c = 4 concurrent batches (max_concurrency), b = 10 messages, S = 1 s: 40 messages/s
+    res = run_sqs(
+        trace_csv, [0.0] * 4000, {"batch_size": 10, "max_concurrency": 4}, horizon_s=200.0
+    )
+    deleted = series(res, "queue:q", "NumberOfMessagesDeleted")
+    # rounds of 4 × 10 messages finish at t = 1, 2, ..., 100 s (10-s periods)
+    assert deleted[:11] == [360.0] + [400.0] * 9 + [40.0] and sum(deleted[11:]) == 0
+    q = res.queues["q"]
+    assert q["deleted"] == 4000 and conserved(q)
+    assert res.functions["w"]["sqs"]["concurrency_max"] == 4
+    assert res.functions["w"]["sqs"]["batch_size_mean"] == 10
+
+
+@pytest.mark.parametrize(("legacy", "per_min"), [(False, 300), (True, 60)])
+def test_poller_ramp_from_a_deep_backlog(trace_csv: Any, legacy: bool, per_min: int) -> None:
+    # Long invokes keep every slot busy, so concurrency follows the mapping's target:
+    # 5 at the start, + 300 per minute (legacy + 60) while messages wait (§7.1).
+    res = run_sqs(
+        trace_csv,
+        [0.0] * 60_000,
+        {"batch_size": 1, "legacy_ramp": legacy},
+        fn={"duration": {"dist": "constant", "value_s": 30.0}, "timeout_s": 30},
+        queue={"visibility_timeout_s": 200},
+        horizon_s=180.0,
+        step_s=60.0,
+        account={"concurrency": 5000},
+    )
+    conc = series(res, "w", "EventSourceMappingConcurrency")
+    for minute in range(3):
+        expect = 5 + per_min * (minute + 1)
+        assert conc[minute] == pytest.approx(expect, rel=0.2), (minute, conc)
+    assert res.functions["w"]["throttle_events"] == 0
+
+
+def test_ramp_stops_at_max_concurrency_and_reserved(trace_csv: Any) -> None:
+    res = run_sqs(
+        trace_csv,
+        [0.0] * 3000,
+        {"batch_size": 1, "max_concurrency": 7},
+        fn={"duration": {"dist": "exponential", "mean_s": 2.0}, "timeout_s": 20},
+        queue={"visibility_timeout_s": 200},
+        horizon_s=120.0,
+    )
+    f = res.functions["w"]
+    assert f["sqs"]["concurrency_max"] == 7 and f["concurrency"]["max"] == 7
+    res = run_sqs(
+        trace_csv,
+        [0.0] * 3000,
+        {"batch_size": 1},
+        fn={
+            "duration": {"dist": "exponential", "mean_s": 2.0},
+            "timeout_s": 20,
+            "reserved_concurrency": 12,
+        },
+        queue={"visibility_timeout_s": 200},
+        horizon_s=120.0,
+    )
+    f = res.functions["w"]
+    assert f["sqs"]["concurrency_max"] <= 12 and f["concurrency"]["max"] <= 12
+    assert f["throttle_events"] == 0  # the mapping is capped at the reserved concurrency
+
+
+def test_redrive_fraction_is_p_to_the_max_receive_count(trace_csv: Any) -> None:
+    p, k, n = 0.4, 3, 20_000
+    res = run_sqs(
+        trace_csv,
+        [i * 0.01 for i in range(n)],
+        {"batch_size": 5, "report_batch_item_failures": True},
+        fn={"error_rate": p, "timeout_s": 1},
+        queue={"visibility_timeout_s": 10, "max_receive_count": k, "redrive_to": "dlq"},
+        extra_queues={"dlq": {}},
+        horizon_s=600.0,
+    )
+    q = res.queues["q"]
+    assert q["in_queue_end"] == 0 and q["in_flight_end"] == 0 and conserved(q)
+    se = math.sqrt(n * p**k * (1 - p**k))
+    assert abs(q["to_dlq"] - n * p**k) < 4 * se, (q["to_dlq"], n * p**k, se)
+    assert res.queues["dlq"]["sent"] == q["to_dlq"]
+
+
+@pytest.mark.parametrize("partial", [True, False])
+def test_partial_batch_response_returns_only_failed_items(trace_csv: Any, partial: bool) -> None:
+    res = run_sqs(
+        trace_csv,
+        [0.0] * 10,
+        {"batch_size": 10, "report_batch_item_failures": partial},
+        fn={"error_rate": 0.3},
+        queue={"visibility_timeout_s": 30, "max_receive_count": 1, "redrive_to": "dlq"},
+        extra_queues={"dlq": {}},
+        horizon_s=100.0,
+        seed=3,
+    )
+    q, e = res.queues["q"], res.functions["w"]["sqs"]
+    assert e["batches"] == 1
+    failures = e["item_failures"] if partial else None
+    if partial:
+        assert 0 < failures < 10  # seed 3 gives some but not all failures
+        assert (q["to_dlq"], q["deleted"]) == (failures, 10 - failures)
+        assert e["failed_batches"] == 0
+    else:
+        assert e["failed_batches"] == 1  # a failed item fails the whole batch
+        assert (q["to_dlq"], q["deleted"]) == (10, 0)
+    assert conserved(q)
+
+
+def test_retention_expiry_is_counted(trace_csv: Any) -> None:
+    res = run_sqs(
+        trace_csv,
+        [0.0] * 1000,
+        {"batch_size": 1, "max_concurrency": 2},
+        fn={"duration": {"dist": "constant", "value_s": 10.0}, "timeout_s": 10},
+        queue={"visibility_timeout_s": 60, "retention_s": 60},
+        horizon_s=200.0,
+    )
+    q = res.queues["q"]
+    # two slots of 10-s invokes take 12 messages in the first 60 s; the rest expire at 60 s
+    assert q["deleted"] == 12 and q["expired"] == 1000 - 12 and conserved(q)
+
+
+def test_empty_receives_of_idle_pollers(trace_csv: Any) -> None:
+    res = run_sqs(trace_csv, [500.0], {"batch_size": 1}, horizon_s=301.0)
+    # 5 idle pollers long-poll (20 s each): 5 empty receives every 20 s (§10.5)
+    assert res.queues["q"]["empty_receives"] == 5 * 15
+    assert res.queues["q"]["requests"] == 5 * 15
+
+
+def test_provisioned_mode_starts_at_min_pollers_and_bills_pollers(trace_csv: Any) -> None:
+    res = run_sqs(
+        trace_csv,
+        [0.0] * 5000,
+        {"batch_size": 1, "mode": {"provisioned": {"min_pollers": 3, "max_pollers": 20}}},
+        fn={"duration": {"dist": "constant", "value_s": 30.0}, "timeout_s": 30},
+        queue={"visibility_timeout_s": 200},
+        horizon_s=60.0,
+        step_s=10.0,
+        account={"concurrency": 5000},
+    )
+    conc = series(res, "w", "EventSourceMappingConcurrency")
+    assert conc[0] >= 30  # 3 pollers x 10 concurrent invokes from the start
+    assert max(conc) <= 200  # 20 pollers x 10
+    e = res.functions["w"]["sqs"]
+    assert e["epu_hours"] == pytest.approx(e["pollers_mean"] * 60 / 3600, rel=0.05)
+    assert e["epu_cost_usd"] == pytest.approx(e["epu_hours"] * 0.00925)
+
+
+def test_fifo_groups_limit_concurrency(trace_csv: Any) -> None:
+    sc = scenario(
+        functions={"w": worker({"batch_size": 1}, duration={"dist": "constant", "value_s": 2.0})},
+        workloads=[
+            {
+                "target": "queue:q",
+                "message_groups": 3,
+                "arrivals": {"kind": "trace", "path": trace_csv([0.0] * 300)},
+            }
+        ],
+        queues={"q": {"kind": "fifo", "visibility_timeout_s": 30}},
+        horizon_s=400.0,
+    )
+    res = ls.run(sc, progress=False)
+    # one in-flight batch per message group: 3 groups, 2-s invokes, 300 messages: 200 s
+    assert res.functions["w"]["sqs"]["concurrency_max"] == 3
+    assert res.queues["q"]["deleted"] == 300
+    deleted = series(res, "queue:q", "NumberOfMessagesDeleted")
+    assert sum(deleted[:4]) == 300 and deleted[3] > 0  # done during the 4th minute
+
+
+def test_fifo_queue_keeps_group_order_and_locks_groups() -> None:
+    sim = simpy.Environment()
+    edges, _ = make_edges(100.0, 10.0, 0.0)
+    q = SqsQueue(
+        sim,
+        "f",
+        Queue(kind="fifo", visibility_timeout_s=30),
+        QueueMetrics("f", "fifo", 100.0, 0.0, 10.0, edges),
+    )
+    for i in range(6):
+        q.send(0.0, 1.0, group=i % 2)  # group 0: messages 0, 2, 4; group 1: 1, 3, 5
+    a = q.receive(0.0, "a", 2, 6144)
+    assert [m.group for m in a] == [0, 0]  # the head group, in order
+    b = q.receive(0.0, "b", 10, 6144)
+    assert [m.group for m in b] == [1, 1, 1]  # group 0 is held by batch a
+    assert q.receive(0.0, "c", 10, 6144) == []  # both groups locked
+    q.release(a, "a", 30.0)  # a failed: its messages come back at the front of group 0
+    q.unlock({0})
+    c = q.receive(30.0, "c", 10, 6144)
+    assert c[:2] == a and len(c) == 3 and all(m.group == 0 for m in c)
+    assert [m.receives for m in c] == [2, 2, 1]
