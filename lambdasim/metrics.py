@@ -278,12 +278,20 @@ class FunctionMetrics:
         """
         # the 6th column marks invokes made for an event source (async, SQS), not a sync request
         self._rows_extend((e.start, e.arrival, end, e.invoke_s, e.outcome, e.caller is not None))
-        if e.cold or e.suppressed:
-            self._rare(e)
+        if e.cold and e.arrival >= self.warmup:
+            # INIT billed under the rules from 2025-08-01 (aws-lambda-behaviour.md §10.2): the
+            # extra milliseconds when INIT and invoke are rounded up together.
+            inv = e.invoke_s
+            self.init_billed_delta_ms += billed_ms(e.init_s + inv) - billed_ms(inv)
         if len(self._rows) >= self._limit:
             self.flush()
 
-    def _rare(self, e: Any) -> None:
+    def started_init(self, e: Any) -> None:
+        """An invoke started on a new environment (``e.cold``) or re-ran INIT after a reset.
+
+        Counted when the invoke starts, so cold starts still running at the horizon are in
+        the ColdStarts series and counts.
+        """
         if e.cold:
             b = int(e.start * self.inv_step)
             if b < self.n_periods:
@@ -294,14 +302,9 @@ class FunctionMetrics:
         if e.suppressed:
             self.suppressed_inits += 1
         if e.cold:
-            init_s = e.init_s
             self.cold_starts += 1
-            self.init_sum += init_s
-            self.init.add(init_s)
-            # INIT billed under the rules from 2025-08-01 (aws-lambda-behaviour.md §10.2): the
-            # extra milliseconds when INIT and invoke are rounded up together.
-            inv = e.invoke_s
-            self.init_billed_delta_ms += billed_ms(init_s + inv) - billed_ms(inv)
+            self.init_sum += e.init_s
+            self.init.add(e.init_s)
 
     def flush(self) -> None:
         """Fold buffered rows into counters, histograms and series."""

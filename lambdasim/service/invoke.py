@@ -201,6 +201,8 @@ class FunctionService:
         e.outcome = outcome
         e.invoke_s = invoke_s
         e.caller = caller
+        if suppressed or e.cold:
+            self.metrics.started_init(e)
         w = e.wake
         w.callbacks = w._cbs
         heappush(self._queue, (now + init_s + invoke_s, NORMAL, next(self._eid), w))

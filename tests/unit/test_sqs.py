@@ -94,9 +94,12 @@ def test_poller_ramp_from_a_deep_backlog(trace_csv: Any, legacy: bool, per_min: 
         account={"concurrency": 5000},
     )
     conc = series(res, "w", "EventSourceMappingConcurrency")
+    cold = series(res, "w", "ColdStarts")
     for minute in range(3):
         expect = 5 + per_min * (minute + 1)
         assert conc[minute] == pytest.approx(expect, rel=0.2), (minute, conc)
+        # every added slot is a new environment: cold starts ≈ the ramp (validation.md §2 16)
+        assert cold[minute] == pytest.approx(per_min + (5 if minute == 0 else 0), rel=0.2)
     assert res.functions["w"]["throttle_events"] == 0
 
 
