@@ -12,17 +12,23 @@ __version__ = "0.1.0"
 
 from lambdasim import dists, theory
 from lambdasim.config import ConfigError, Scenario, load, loads
+from lambdasim.experiment import replicate, sweep
 from lambdasim.results import RunResult
 from lambdasim.simulation import run
+from lambdasim.sweep_results import SweepResult, read_results
 
 __all__ = [
     "ConfigError",
     "RunResult",
     "Scenario",
+    "SweepResult",
     "__version__",
     "dists",
     "load",
     "loads",
+    "read_results",
+    "replicate",
     "run",
+    "sweep",
     "theory",
 ]

@@ -322,6 +322,9 @@ def pricing_show(
     )
 
 
+from lambdasim import sweep_cli as _sweep_cli  # noqa: E402, F401  (registers sweep, report)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

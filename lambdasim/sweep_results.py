@@ -1,0 +1,624 @@
+"""Results of replications and sweeps: the tidy table, confidence intervals, Parquet datasets.
+
+:class:`SweepResult` wraps one tidy DataFrame, ``table``, with one row per grid point,
+replication and function (stack.md §2.5). Its columns are, in this order:
+
+* ``point`` (grid point number, Cartesian-product order of the grid), one column per grid
+  parameter named by its dotted config path, ``rep``, ``seed`` (the root seed), ``function``,
+  ``status`` (``ok`` or ``error``) and ``error`` (``"ExceptionType: message"``, empty when ok);
+* the run's per-function metrics (``lambdasim run --json``) flattened to float64 columns by
+  :func:`flatten_metrics`, e.g. ``latency_p99_s``, ``cold_start_rate``, ``cost_usd``, plus the
+  derived ``throttle_rate`` and ``error_rate``. Failed runs have NaN metrics.
+
+A Parquet *directory* holds one ``part-p<point>-r<first>-<last>.parquet`` file per finished task
+and a ``_sweep.json`` manifest; every part carries the provenance (config YAML, root seed, grid,
+lambdasim, numpy and pricing-table versions) in its pandas metadata (``DataFrame.attrs``).
+Names starting with ``_`` or ``.`` are skipped by pyarrow's dataset reader, so
+``pandas.read_parquet(dir)`` reads the parts too; :func:`read_results` also restores the order and
+dtypes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ID_COLUMNS",
+    "MANIFEST",
+    "SweepResult",
+    "flatten_metrics",
+    "parse_part_name",
+    "part_name",
+    "read_results",
+    "set_attrs",
+    "tidy",
+]
+
+#: Identity columns around the grid parameters: ``point``, grid..., then these.
+ID_COLUMNS = ("rep", "seed", "function", "status", "error")
+#: The manifest file of a results directory (skipped by pyarrow: it starts with ``_``).
+MANIFEST = "_sweep.json"
+
+_PART = re.compile(r"^part-p(\d+)-r(\d+)-(\d+)\.parquet$")
+
+#: Metric columns shown first, in this order; any others follow alphabetically.
+_PREFERRED = (
+    "invocations",
+    "succeeded",
+    "errors",
+    "timeouts",
+    "throttled",
+    "in_flight_end",
+    "invocations_run",
+    "throttle_rate",
+    "error_rate",
+    "cold_starts",
+    "cold_start_rate",
+    "latency_mean_s",
+    "duration_mean_s",
+    "duration_p50_s",
+    "duration_p99_s",
+    "init_mean_s",
+    "init_p50_s",
+    "init_p99_s",
+    "concurrency_mean",
+    "concurrency_max",
+    "environments_mean",
+    "environments_max",
+    "throttle_events",
+    "billed_gb_s",
+    "cost_usd",
+    "cost_requests_usd",
+    "cost_duration_usd",
+    "cost_monthly_usd",
+)
+_LATENCY_P = re.compile(r"^latency_p([0-9.]+)_s$")
+
+#: Metrics that add up over functions (``best(function=None)`` sums them).
+_COUNTS = frozenset(
+    {
+        "invocations",
+        "succeeded",
+        "errors",
+        "timeouts",
+        "throttled",
+        "in_flight_end",
+        "invocations_run",
+        "cold_starts",
+        "throttle_events",
+        "suppressed_inits",
+        "billed_gb_s",
+    }
+)
+
+#: Nested blocks renamed when flattened (the JSON name is long and says nothing more).
+_RENAME = {"throttles_by_reason": "throttles"}
+#: Unit suffixes kept at the end of flattened names: latency_s.p99 -> latency_p99_s.
+_UNITS = ("_usd", "_s")
+
+
+# --------------------------------------------------------------------------------- flattening
+
+
+def _join(key: str, sub: str) -> str:
+    for unit in _UNITS:
+        if key.endswith(unit):
+            base = key[: -len(unit)]
+            # cost_usd.total is the cost itself
+            return base + unit if sub == "total" else f"{base}_{sub}{unit}"
+    return f"{key}_{sub}"
+
+
+def _flatten(key: str, value: Any, out: dict[str, float]) -> None:
+    if isinstance(value, Mapping):
+        key = _RENAME.get(key, key)
+        for sub, v in value.items():
+            _flatten(_join(key, str(sub)) if key else str(sub), v, out)
+    elif value is None:
+        out[key] = math.nan
+    elif isinstance(value, bool | int | float | np.integer | np.floating):
+        out[key] = float(value)
+    # strings and lists (labels, not measurements) are not metrics
+
+
+def flatten_metrics(function: Mapping[str, Any]) -> dict[str, float]:
+    """Flatten one function's block of ``RunResult.to_dict()["functions"]`` to float columns.
+
+    Nested blocks join with ``_`` and keep the unit suffix last (``latency_s.p99`` →
+    ``latency_p99_s``, ``cost_usd.requests`` → ``cost_requests_usd``, ``cost_usd.total`` →
+    ``cost_usd``, ``async.event_age_s.p99`` → ``async_event_age_p99_s``,
+    ``throttles_by_reason.X`` → ``throttles_X``); ``None`` becomes NaN. Two derived rates are
+    added: ``throttle_rate`` = throttled / invocations and ``error_rate`` = (errors + timeouts) /
+    invocations (sync requests arriving after warm-up; NaN without any).
+
+    Parameters
+    ----------
+    function : mapping
+        The per-function JSON block of one run.
+
+    Returns
+    -------
+    dict of str to float
+    """
+    out: dict[str, float] = {}
+    _flatten("", function, out)
+    inv = out.get("invocations", math.nan)
+    ok = inv > 0
+    out["throttle_rate"] = out.get("throttled", math.nan) / inv if ok else math.nan
+    bad = out.get("errors", math.nan) + out.get("timeouts", math.nan)
+    out["error_rate"] = bad / inv if ok else math.nan
+    return out
+
+
+def _metric_key(col: str) -> tuple[int, int, float, str]:
+    if col in _PREFERRED:
+        return (0, _PREFERRED.index(col), 0.0, col)
+    m = _LATENCY_P.match(col)
+    if m:
+        try:
+            return (0, _PREFERRED.index("latency_mean_s"), float(m.group(1)), col)
+        except ValueError:
+            pass
+    return (1, 0, 0.0, col)
+
+
+def tidy(frame: pd.DataFrame, grid_keys: Sequence[str]) -> pd.DataFrame:
+    """Canonical column order, dtypes and row order of a sweep table.
+
+    The same rows give the same frame whatever order the tasks finished in and whether they
+    came from memory or from Parquet parts (so serial, loky and Dask tables compare equal).
+    """
+    df = frame.copy()
+    ident = ["point", *grid_keys, *ID_COLUMNS]
+    for c in ident:
+        if c not in df.columns:
+            df[c] = "" if c in ("function", "status", "error") else np.nan
+    for c in ("point", "rep", "seed"):
+        df[c] = df[c].astype("int64")
+    for c in ("function", "status", "error"):
+        df[c] = df[c].fillna("").astype(str)
+    for c in grid_keys:
+        # Re-infer from Python objects: [None, 10, 20] becomes float64 both when it comes
+        # from one list of dicts and when concatenated from parts holding one value each.
+        df[c] = pd.Series(df[c].tolist(), index=df.index)
+    metrics = sorted((c for c in df.columns if c not in ident), key=_metric_key)
+    for c in metrics:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df = df[ident + metrics]
+    df = df.sort_values(["point", "rep"], kind="stable").reset_index(drop=True)
+    setattr(df, "attrs", dict(frame.attrs))  # noqa: B010 (pandas-stubs: Hashable keys)
+    return df
+
+
+def set_attrs(frame: pd.DataFrame, attrs: Mapping[str, Any]) -> None:
+    """Replace ``frame.attrs`` (provenance that Parquet keeps in its pandas metadata)."""
+    setattr(frame, "attrs", dict(attrs))  # noqa: B010 (pandas-stubs: Hashable keys)
+
+
+# --------------------------------------------------------------------------------- Parquet parts
+
+
+def part_name(point: int, first: int, last: int) -> str:
+    """File name of the part holding replications ``first``…``last`` (inclusive) of ``point``."""
+    return f"part-p{point:06d}-r{first:06d}-{last:06d}.parquet"
+
+
+def parse_part_name(name: str) -> tuple[int, int, int] | None:
+    """``(point, first, last)`` of a part file name, or None for other files."""
+    m = _PART.match(name)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def write_part(frame: pd.DataFrame, directory: Path, point: int, first: int, last: int) -> Path:
+    """Write one part atomically: a crash leaves either the whole file or none (for --resume)."""
+    path = directory / part_name(point, first, last)
+    tmp = directory / f".{path.name}.{os.getpid()}.tmp"
+    try:
+        frame.to_parquet(tmp, index=False)
+    except (TypeError, ValueError):
+        # pyarrow refuses object columns of mixed types (a grid over [null, "x", 3]):
+        # store such grid values as text rather than lose the part.
+        fixed = frame.copy()
+        for c in fixed.columns:
+            if fixed[c].dtype == object:
+                fixed[c] = [None if v is None else str(v) for v in fixed[c]]
+        fixed.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def finished_reps(directory: Path) -> set[tuple[int, int]]:
+    """The (point, rep) pairs that have a complete part in ``directory``."""
+    done: set[tuple[int, int]] = set()
+    if not directory.is_dir():
+        return done
+    for p in directory.iterdir():
+        parsed = parse_part_name(p.name)
+        if parsed is not None:
+            point, first, last = parsed
+            done.update((point, r) for r in range(first, last + 1))
+    return done
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    """The ``_sweep.json`` of a results directory, or None."""
+    path = directory / MANIFEST
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def write_manifest(directory: Path, provenance: Mapping[str, Any]) -> None:
+    """Write ``_sweep.json`` (atomically)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{MANIFEST}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(dict(provenance), indent=2, sort_keys=True) + "\n", "utf-8")
+    os.replace(tmp, directory / MANIFEST)
+
+
+def read_results(directory: str | Path) -> SweepResult:
+    """Read a sweep's Parquet directory (written by ``sweep(out=...)``, ``to_parquet`` or the CLI).
+
+    Parameters
+    ----------
+    directory : str or Path
+        The results directory.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory has neither a manifest nor any part.
+    """
+    d = Path(directory)
+    manifest = read_manifest(d)
+    parts = (
+        sorted(
+            (parse_part_name(p.name), p) for p in d.iterdir() if parse_part_name(p.name) is not None
+        )
+        if d.is_dir()
+        else []
+    )
+    if manifest is None and not parts:
+        raise FileNotFoundError(f"{d}: no sweep results (no {MANIFEST} and no part-*.parquet)")
+    frames = [pd.read_parquet(p) for _, p in parts]
+    meta: dict[str, Any] = {str(k): v for k, v in (manifest or frames[0].attrs).items()}
+    grid = {str(k): list(v) for k, v in meta.get("grid", {}).items()}
+    if frames:
+        table = pd.concat(frames, ignore_index=True)
+    else:
+        table = pd.DataFrame(columns=["point", *grid, *ID_COLUMNS])
+    set_attrs(table, meta)
+    return SweepResult(tidy(table, list(grid)), grid, meta)
+
+
+# --------------------------------------------------------------------------------- result
+
+
+def _t_halfwidth(sd: pd.DataFrame, n: pd.DataFrame, ci: float) -> pd.DataFrame:
+    from scipy import stats
+
+    dof = (n - 1).where(n > 1)
+    t = pd.DataFrame(
+        stats.t.ppf(0.5 + ci / 2.0, dof.to_numpy(dtype=np.float64)),
+        index=sd.index,
+        columns=sd.columns,
+    )
+    hw: pd.DataFrame = t * sd / n.where(n > 0) ** 0.5
+    return hw
+
+
+def _num(x: Any) -> float:
+    """A pandas scalar as a float (pandas-stubs types ``.loc`` scalars as a wide union)."""
+    return float(x)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Replications of one scenario or of every point of a grid.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Tidy: one row per (point, rep, function); see the module docstring for the columns.
+    grid : dict
+        ``{dotted.path: [values]}`` (empty for :func:`lambdasim.replicate`).
+    attrs : dict
+        Provenance: ``lambdasim_version``, ``numpy_version``, ``seed``, ``reps``, ``config``
+        (YAML of the base scenario), ``grid``, ``pricing_table``, ``scenario``.
+    """
+
+    table: pd.DataFrame
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def metrics(self) -> list[str]:
+        """Names of the metric columns."""
+        ident = {"point", *self.grid, *ID_COLUMNS}
+        return [c for c in self.table.columns if c not in ident]
+
+    @property
+    def points(self) -> pd.DataFrame:
+        """One row per grid point: ``point`` and the grid parameters' values."""
+        cols = ["point", *self.grid]
+        return self.table[cols].drop_duplicates("point").reset_index(drop=True)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """One row per failed run: point, grid values, rep and the error."""
+        bad = self.table[self.table["status"] != "ok"]
+        cols = ["point", *self.grid, "rep", "error"]
+        return bad[cols].drop_duplicates(["point", "rep"]).reset_index(drop=True)
+
+    def summary(self, ci: float = 0.95, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+        """Mean and Student-t confidence half-width over replications, per point and function.
+
+        Parameters
+        ----------
+        ci : float
+            Confidence level of the interval (0.95: mean ± t₀.₉₇₅,ₙ₋₁ · s/√n).
+        metrics : sequence of str, optional
+            Metric columns to summarise (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (point, function): ``point``, the grid parameters, ``function``, ``n``
+            (successful replications), ``n_failed``, then per metric ``<metric>`` (mean) and
+            ``<metric>_ci`` (half-width; NaN with fewer than two values). Replications where a
+            metric is undefined (NaN, e.g. a latency without successful requests) do not count
+            for that metric.
+        """
+        if not 0.0 < ci < 1.0:
+            raise ValueError(f"ci must be in (0, 1), got {ci}")
+        cols = list(self.metrics if metrics is None else metrics)
+        unknown = [c for c in cols if c not in self.table.columns]
+        if unknown:
+            raise KeyError(f"unknown metric(s) {unknown}; known: {self.metrics}")
+        t = self.table
+        keys = ["point", "function"]
+        ok = t[t["status"] == "ok"]
+        g = ok.groupby(keys, sort=False)[cols]
+        mean, sd, n = g.mean(), g.std(ddof=1), g.count()
+        hw = _t_halfwidth(sd, n, ci)
+        counts = t.groupby(keys, sort=False).agg(
+            n=("status", lambda s: int((s == "ok").sum())),
+            n_failed=("status", lambda s: int((s != "ok").sum())),
+        )
+        parts: dict[str, pd.Series] = {}
+        for c in cols:
+            parts[c] = mean[c]
+            parts[f"{c}_ci"] = hw[c]
+        stats_df = pd.DataFrame(parts) if parts else pd.DataFrame(index=counts.index)
+        out = counts.join(stats_df, how="left").reset_index()
+        out = self.points.merge(out, on="point", how="right")
+        out = out.sort_values("point", kind="stable").reset_index(drop=True)
+        out.attrs = {"ci": ci}
+        return out
+
+    def best(
+        self,
+        objective: str = "cost_usd",
+        constraints: Mapping[str, float | tuple[float | None, float | None]] | None = None,
+        *,
+        function: str | None = None,
+        minimize: bool = True,
+        ci: float = 0.95,
+        conservative: bool = False,
+    ) -> pd.Series:
+        """The grid point with the best mean objective among those meeting the constraints.
+
+        Parameters
+        ----------
+        objective : str
+            Metric to minimise (or maximise). With ``function=None`` it is summed over
+            functions per replication, which requires an additive metric (costs, counts,
+            billed GB-s).
+        constraints : mapping, optional
+            ``{metric: upper}`` or ``{metric: (lower, upper)}`` (None = unbounded), e.g.
+            ``{"latency_p99_s": 0.5, "throttle_rate": 0.001}``. Each function's mean must satisfy
+            it (only ``function`` if given); functions where the metric is undefined (NaN) are
+            exempt, but a point where it is undefined for all of them fails.
+        function : str, optional
+            Restrict objective and constraints to one function.
+        minimize : bool
+            False to maximise the objective.
+        ci : float
+            Confidence level of the reported half-widths (and of ``conservative``).
+        conservative : bool
+            Require the whole confidence interval, not just the mean, inside the bounds.
+
+        Returns
+        -------
+        pandas.Series
+            ``point``, the grid values, ``n``, ``<objective>`` (mean), ``<objective>_ci`` and,
+            per constraint metric, the worst function's mean and half-width. Points with a
+            failed replication are never chosen.
+
+        Raises
+        ------
+        ValueError
+            If no point meets the constraints.
+        """
+        cons = dict(constraints or {})
+        s = self.summary(ci=ci, metrics=sorted({objective, *cons}))
+        if function is not None:
+            if function not in set(s["function"]):
+                raise KeyError(
+                    f"unknown function '{function}'; known: {sorted(set(s['function']))}"
+                )
+            s = s[s["function"] == function]
+            obj = s.set_index("point")[[objective, f"{objective}_ci", "n"]]
+        else:
+            if not (objective in _COUNTS or objective.endswith("_usd")):
+                raise ValueError(
+                    f"objective '{objective}' does not add up over functions; pass function=NAME"
+                )
+            obj = self._summed(objective, ci)
+        worst: dict[int, dict[str, float]] = {}
+        feasible: list[int] = []
+        for point, rows in s.groupby("point", sort=True):
+            p = int(_num(point))
+            if p not in obj.index or not math.isfinite(_num(obj.loc[p, objective])):
+                continue
+            if rows["n_failed"].sum() > 0 or rows["n"].min() == 0:
+                continue  # a point with a failed replication is not a safe choice
+            meets = True
+            worst[p] = {}
+            for metric, bound in cons.items():
+                lo, hi = bound if isinstance(bound, tuple) else (None, bound)
+                defined = rows[rows[metric].notna()]
+                if defined.empty:
+                    meets = False  # cannot be verified
+                    continue
+                mean = defined[metric].to_numpy(dtype=np.float64)
+                hw = defined[f"{metric}_ci"].to_numpy(dtype=np.float64)
+                if conservative:
+                    hw = np.where(np.isnan(hw), np.inf, hw)  # one replication: no interval
+                else:
+                    hw = np.zeros_like(hw)
+                if hi is not None and np.any(mean + hw > hi):
+                    meets = False
+                if lo is not None and np.any(mean - hw < lo):
+                    meets = False
+                k = int(np.argmax(mean)) if hi is not None else int(np.argmin(mean))
+                worst[p][metric] = float(mean[k])
+                worst[p][f"{metric}_ci"] = float(defined[f"{metric}_ci"].iloc[k])
+            if meets:
+                feasible.append(p)
+        if not feasible:
+            raise ValueError(f"no grid point without failed runs meets the constraints {cons}")
+        vals = obj.loc[feasible, objective]
+        # ties go to the lowest point number (stable sort)
+        p = int(vals.sort_values(ascending=minimize, kind="stable").index[0])
+        pts = self.points
+        row = pts[pts["point"] == p].iloc[0]
+        out: dict[str, Any] = {"point": p}
+        for key in self.grid:
+            v = row[key]
+            out[key] = v.item() if isinstance(v, np.generic) else v
+        out["n"] = int(_num(obj.loc[p, "n"]))
+        out[objective] = _num(obj.loc[p, objective])
+        out[f"{objective}_ci"] = _num(obj.loc[p, f"{objective}_ci"])
+        out.update(worst[p])
+        return pd.Series(out, name=p, dtype=object)
+
+    def _summed(self, metric: str, ci: float) -> pd.DataFrame:
+        t = self.table
+        ok = t[t["status"] == "ok"]
+        per_rep = ok.groupby(["point", "rep"])[metric].sum(min_count=1).reset_index()
+        g = per_rep.groupby("point")[[metric]]
+        mean, sd, n = g.mean(), g.std(ddof=1), g.count()
+        hw = _t_halfwidth(sd, n, ci)
+        return pd.DataFrame({metric: mean[metric], f"{metric}_ci": hw[metric], "n": n[metric]})
+
+    # ------------------------------------------------------------------ output
+
+    def to_parquet(self, directory: str | Path) -> Path:
+        """Write a Parquet directory dataset: one part per grid point and a manifest.
+
+        Raises
+        ------
+        FileExistsError
+            If the directory already holds sweep parts (another sweep's results).
+        """
+        d = Path(directory)
+        if finished_reps(d):
+            raise FileExistsError(f"{d} already holds sweep results; choose another directory")
+        write_manifest(d, self.attrs)
+        for point, frame in self.table.groupby("point", sort=True):
+            part = frame.reset_index(drop=True)
+            p = int(_num(point))
+            set_attrs(part, {**self.attrs, "point": p})
+            reps = part["rep"]
+            write_part(part, d, p, int(_num(reps.min())), int(_num(reps.max())))
+        return d
+
+    def plot_tradeoff(
+        self,
+        x: str = "cost_usd",
+        y: str = "latency_p99_s",
+        *,
+        function: str | None = None,
+        ci: float = 0.95,
+        ax: Any = None,
+    ) -> Any:
+        """Scatter of two metrics' means per point with confidence-interval bars.
+
+        Parameters
+        ----------
+        x, y : str
+            Metric columns (default: cost in USD against p99 latency in seconds).
+        function : str, optional
+            One function (default: every function, one series each).
+        ci : float
+            Confidence level of the bars.
+        ax : matplotlib Axes, optional
+            Draw into this Axes; default: a new figure.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(7, 5))
+        s = self.summary(ci=ci, metrics=[x, y])
+        names = [function] if function is not None else list(dict.fromkeys(s["function"]))
+        for name in names:
+            rows = s[(s["function"] == name) & s[x].notna() & s[y].notna()]
+            ax.errorbar(
+                rows[x],
+                rows[y],
+                xerr=rows[f"{x}_ci"].fillna(0.0),
+                yerr=rows[f"{y}_ci"].fillna(0.0),
+                fmt="o",
+                capsize=3,
+                label=name,
+            )
+            for _, r in rows.iterrows():
+                label = ", ".join(f"{k.rsplit('.', 1)[-1]}={r[k]}" for k in self.grid)
+                if label:
+                    ax.annotate(
+                        label, (r[x], r[y]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+                    )
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_title(f"{self.attrs.get('scenario', 'sweep')}: means with {ci:.0%} CIs")
+        if len(names) > 1:
+            ax.legend()
+        return ax
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        cols = [c for c in s.columns if not c.endswith("_ci")]
+        html: str = s[cols].to_html(float_format=lambda v: f"{v:.4g}", index=False)
+        return (
+            f"<p><b>lambdasim</b> sweep of <code>{self.attrs.get('scenario', '')}</code>: "
+            f"{len(self.points)} point(s) × {self.attrs.get('reps', '?')} rep(s), seed "
+            f"{self.attrs.get('seed', '?')}; {len(self.failures)} failed run(s); "
+            "means (half-widths in <code>.summary()</code>)</p>" + html
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"SweepResult(scenario={self.attrs.get('scenario')!r}, points={len(self.points)}, "
+            f"reps={self.attrs.get('reps')}, rows={len(self.table)}, "
+            f"failed_runs={len(self.failures)})"
+        )
