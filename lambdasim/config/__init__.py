@@ -26,6 +26,7 @@ from lambdasim.config.distributions import (
 from lambdasim.config.errors import ConfigError, ConfigIssue, locate
 from lambdasim.config.event_sources import ProvisionedPollers, SqsTrigger, Trigger
 from lambdasim.config.loading import load, loads, parse_override
+from lambdasim.config.provisioned import ProvisionedConcurrency, ScheduledAction, TargetTracking
 from lambdasim.config.queues import Queue
 from lambdasim.config.scenario import (
     Account,
@@ -66,11 +67,14 @@ __all__ = [
     "Output",
     "PoissonArrivals",
     "Pricing",
+    "ProvisionedConcurrency",
     "ProvisionedPollers",
     "Queue",
     "Scaling",
     "Scenario",
+    "ScheduledAction",
     "SqsTrigger",
+    "TargetTracking",
     "ThrottleBackoff",
     "TraceArrivals",
     "Trigger",

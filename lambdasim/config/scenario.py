@@ -41,6 +41,12 @@ from lambdasim.config.distributions import (
 )
 from lambdasim.config.errors import MISSING, ConfigError, ConfigIssue, register_models
 from lambdasim.config.event_sources import ProvisionedMode, ProvisionedPollers, SqsTrigger, Trigger
+from lambdasim.config.provisioned import (
+    ProvisionedConcurrency,
+    ScheduledAction,
+    TargetTracking,
+    provisioned_from_number,
+)
 from lambdasim.config.queues import Queue
 from lambdasim.config.sweep import SweepSpec
 
@@ -53,8 +59,24 @@ class Scaling(_Model):
     ``envs_per_10s / 10`` per second. ``mode: none`` switches the limit off.
     """
 
-    mode: Literal["per_function", "none"] = "per_function"
+    mode: Literal["per_function", "none", "legacy_burst"] = "per_function"
     envs_per_10s: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = 1000
+    #: ``legacy_burst`` (before Nov 2023, §4.3): an account-level burst shared by all functions,
+    #: 3,000 in us-east-1/us-west-2/eu-west-1, 1,000 in ap-northeast-1/eu-central-1/us-east-2,
+    #: 500 elsewhere (null = by region) ...
+    initial_burst: Annotated[StrictInt, Field(ge=1)] | None = None
+    #: ... then this many more environments per minute.
+    per_minute: Annotated[StrictInt, Field(ge=1)] = 500
+
+    def burst_for(self, region: str) -> int:
+        """The legacy initial burst in ``region`` (aws-lambda-behaviour.md §4.3)."""
+        if self.initial_burst is not None:
+            return self.initial_burst
+        if region in ("us-east-1", "us-west-2", "eu-west-1"):
+            return 3000
+        if region in ("ap-northeast-1", "eu-central-1", "us-east-2"):
+            return 1000
+        return 500
 
 
 class Account(_Model):
@@ -118,6 +140,14 @@ class Function(_Model):
     async_: AsyncConfig | None = Field(default=None, alias="async")
     #: Event source mappings that poll for this function (SQS).
     trigger: Trigger | None = None
+    #: ProvisionedConcurrencyConfig: a number (ready at t = 0) or initial / schedule / target
+    #: tracking (§9). null or 0 = none.
+    provisioned_concurrency: ProvisionedConcurrency | None = None
+
+    @field_validator("provisioned_concurrency", mode="before")
+    @classmethod
+    def _pc_shorthand(cls, v: Any) -> Any:
+        return provisioned_from_number(v)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -307,6 +337,7 @@ class Scenario(_Model):
                 )
             )
         budget = acct.concurrency - floor
+        issues.extend(self._check_provisioned(budget))
         total = 0
         for fname, fn in self.functions.items():
             rc = fn.reserved_concurrency
@@ -405,11 +436,47 @@ class Scenario(_Model):
                     )
         return issues
 
+    def _check_provisioned(self, budget: int) -> list[ConfigIssue]:
+        """PC ≤ reserved concurrency; PC outside RC ≤ the unreserved pool − 100 (§4.5, §9)."""
+        issues: list[ConfigIssue] = []
+        free = budget - sum(f.reserved_concurrency or 0 for f in self.functions.values())
+        outside = 0
+        for fname, fn in self.functions.items():
+            pc = fn.provisioned_concurrency
+            if pc is None:
+                continue
+            peak = pc.peak()
+            rc = fn.reserved_concurrency
+            path = f"functions.{fname}.provisioned_concurrency"
+            if rc is not None and peak > rc:
+                issues.append(
+                    ConfigIssue(
+                        path,
+                        f"provisioned concurrency ({peak}) cannot exceed reserved "
+                        f"concurrency ({rc})",
+                        peak,
+                    )
+                )
+            elif rc is None:
+                outside += peak
+                if outside > free:
+                    issues.append(
+                        ConfigIssue(
+                            path,
+                            f"provisioned concurrency outside reserved concurrency "
+                            f"({outside} in all) must leave {self.account.unreserved_floor} "
+                            f"unreserved: allowed 0..{free - (outside - peak)}",
+                            peak,
+                        )
+                    )
+        return issues
+
     def _check_sqs(self) -> list[ConfigIssue]:
         issues: list[ConfigIssue] = []
         for qname, q in self.queues.items():
             if q.redrive_to is not None and (
-                q.redrive_to not in self.queues or q.redrive_to == qname
+                q.redrive_to not in self.queues
+                or q.redrive_to == qname
                 or self.queues[q.redrive_to].kind != q.kind
             ):
                 issues.append(
@@ -442,8 +509,9 @@ class Scenario(_Model):
             consumers[t.queue] = fname
             if q.kind == "fifo" and t.batch_size > 10:
                 issues.append(
-                    ConfigIssue(f"{base}.batch_size", "FIFO queues allow 1..10 (§7.2)",
-                                t.batch_size)
+                    ConfigIssue(
+                        f"{base}.batch_size", "FIFO queues allow 1..10 (§7.2)", t.batch_size
+                    )
                 )
             if fn.timeout_s > q.visibility_timeout_s:
                 # Lambda rejects the mapping (aws-lambda-behaviour.md §7.3)
@@ -516,7 +584,13 @@ def _set_path(data: Any, path: str, value: Any) -> None:
 
 
 register_models(
-    SqsTrigger, Trigger, ProvisionedMode, ProvisionedPollers,
+    ProvisionedConcurrency,
+    ScheduledAction,
+    TargetTracking,
+    SqsTrigger,
+    Trigger,
+    ProvisionedMode,
+    ProvisionedPollers,
     AsyncConfig,
     Destination,
     DeadLetter,
