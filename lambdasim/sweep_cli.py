@@ -20,7 +20,7 @@ from lambdasim.config import ConfigError
 __all__ = ["parse_param", "report", "sweep"]
 
 #: Metrics the report shows unless --metric is given (skipped when a sweep lacks them).
-DEFAULT_METRICS = ("invocations", "throttle_rate", "cold_start_rate", "latency_p99_s", "cost_usd")
+DEFAULT_METRICS = ("throttle_rate", "cold_start_rate", "latency_p99_s", "cost_usd")
 
 
 def parse_param(item: str) -> tuple[str, list[Any]]:
