@@ -423,8 +423,11 @@ def sweep(
             bar.close()
 
     if out_dir is not None:
-        result = read_results(out_dir)
-        return SweepResult(result.table, axes, prov)
+        table = read_results(out_dir).table
+        # a resume with fewer reps than before leaves the extra parts on disk, not in the result
+        table = table[table["rep"] < reps].reset_index(drop=True)
+        set_attrs(table, prov)
+        return SweepResult(table, axes, prov)
     table = pd.concat([frames[k] for k in sorted(frames)], ignore_index=True)
     table = tidy(table, list(grid))
     set_attrs(table, prov)

@@ -366,6 +366,43 @@ def test_cli_sweep_report_and_plot(tmp_path: Path) -> None:
     assert r4.exit_code == 2 and "--resume" in r4.stderr
 
 
+def test_cli_sweep_on_a_dask_scheduler_address(tmp_path: Path) -> None:
+    """--scheduler tcp://... runs on that cluster; the table equals the serial API's."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        addr = cluster.scheduler_address
+        assert addr.startswith("tcp://")
+        r = runner.invoke(
+            app,
+            [
+                "sweep",
+                QUICK,
+                "--set",
+                "horizon_s=60",
+                "--param",
+                "functions.api.memory_mb=512,1024",
+                "--reps",
+                "3",
+                "--seed",
+                "8",
+                "--scheduler",
+                addr,
+                "-o",
+                str(tmp_path / "d"),
+                "--no-progress",
+            ],
+        )
+    assert r.exit_code == 0, r.output
+    sc = ls.load(QUICK).replace({"horizon_s": 60})
+    serial = ls.sweep(
+        sc, {"functions.api.memory_mb": [512, 1024]}, reps=3, seed=8, n_jobs=1, progress=False
+    )
+    pd.testing.assert_frame_equal(ls.read_results(tmp_path / "d").table, serial.table)
+
+
 def test_cli_sweep_uses_the_config_block(tmp_path: Path) -> None:
     r = runner.invoke(
         app,
