@@ -69,6 +69,7 @@ COST_COLUMNS: tuple[str, ...] = (
     "requests_usd",
     "duration_usd",
     "ephemeral_usd",
+    "provisioned_usd",
     "total_usd",
 )
 
@@ -113,6 +114,15 @@ class BillingTotals:
         Simulated seconds the totals cover (horizon − warm-up), in s.
     ephemeral_storage_mb : int, default 512
         Configured ``/tmp`` size in MB; only the part above 512 MB is charged.
+    pc_allocated_gb_s : float, default 0
+        Provisioned concurrency allocated, GB-s, each allocation already rounded up to 5
+        minutes (aws-lambda-behaviour.md §9, §10.3).
+    pc_billed_ms : int, default 0
+        Σ billed ms of invokes that ran on provisioned environments (PC duration price; not in
+        ``billed_ms``).
+    pc_init_ms : int, default 0
+        Billed INIT of provisioned environments (allocation and recycling), ms, at the PC
+        duration price (the rate for PC inits is not stated by AWS, §10.3 [UNVERIFIED]).
     """
 
     function: str
@@ -123,6 +133,9 @@ class BillingTotals:
     init_billed_ms_delta: int
     seconds: float
     ephemeral_storage_mb: int = 512
+    pc_allocated_gb_s: float = 0.0
+    pc_billed_ms: int = 0
+    pc_init_ms: int = 0
 
     def __post_init__(self) -> None:
         # Validate here so that a bad total fails where it is made, not deep in a cost frame.
@@ -139,7 +152,7 @@ class BillingTotals:
                 f"{self.function}: ephemeral_storage_mb={self.ephemeral_storage_mb} "
                 f"outside {lo}–{hi} MB"
             )
-        for name in ("requests", "billed_ms", "init_billed_ms_delta"):
+        for name in ("requests", "billed_ms", "init_billed_ms_delta", "pc_billed_ms", "pc_init_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{self.function}: {name} must be >= 0")
         if not (self.seconds >= 0.0 and math.isfinite(self.seconds)):
@@ -696,6 +709,14 @@ def _cost_frame(
         row_req = _share(req_usd, requests[i], arch_requests)
         row_dur = _share(dur_usd, gb_s[i], arch_gb_s)
         row_eph = eph_gb_s[i] * eph_price
+        # Provisioned concurrency: allocation and execution at their own prices, no tiers and
+        # no free tier (§10.3).
+        ap = _arch_prices(prices, t.architecture, table)
+        pc_exec_gb_s = (t.pc_billed_ms + t.pc_init_ms) / _MS_MB_PER_GB_S * t.memory_mb
+        row_pc = scale[i] * (
+            t.pc_allocated_gb_s * ap.provisioned_concurrency_usd_per_gb_s
+            + pc_exec_gb_s * ap.provisioned_duration_usd_per_gb_s
+        )
         columns["architecture"].append(t.architecture)
         columns["memory_mb"].append(t.memory_mb)
         columns["requests"].append(requests[i])
@@ -703,7 +724,8 @@ def _cost_frame(
         columns["requests_usd"].append(row_req)
         columns["duration_usd"].append(row_dur)
         columns["ephemeral_usd"].append(row_eph)
-        columns["total_usd"].append(math.fsum((row_req, row_dur, row_eph)))
+        columns["provisioned_usd"].append(row_pc)
+        columns["total_usd"].append(math.fsum((row_req, row_dur, row_eph, row_pc)))
 
     frame = pd.DataFrame(columns, index=pd.Index(names, name="function"))
     # Fix numeric dtypes so that an empty frame has the same schema as a full one.

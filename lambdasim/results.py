@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from lambdasim import cost as costmod
+from lambdasim import provisioned_results as pres
 from lambdasim import queue_results as qres
 from lambdasim.config import Scenario
 from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
 from lambdasim.service.destinations import TopicSink
+from lambdasim.service.provisioned import ProvisionedPool
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_poller import SqsEventSourceMapping
 
@@ -111,6 +113,7 @@ class RunResult:
         queues: Mapping[str, SqsQueue] | None = None,
         topics: Mapping[str, TopicSink] | None = None,
         mappings: Mapping[str, SqsEventSourceMapping] | None = None,
+        provisioned: Mapping[str, ProvisionedPool] | None = None,
         invocations: pd.DataFrame | None,
     ) -> RunResult:
         horizon = scenario.horizon_s
@@ -127,15 +130,20 @@ class RunResult:
         times = np.arange(n, dtype=np.float64) * step
         for name, m in metrics.items():
             fn = scenario.functions[name]
+            pcp = (provisioned or {}).get(name)
             t = costmod.BillingTotals(
                 function=name,
                 architecture=fn.architecture,
                 memory_mb=fn.memory_mb,
                 requests=m.invocations_run + m.extra_requests,
-                billed_ms=m.billed_ms,
+                # invokes on provisioned environments are billed at the PC duration price
+                billed_ms=m.billed_ms - (pcp.pc_billed_ms if pcp is not None else 0),
                 init_billed_ms_delta=m.init_billed_delta_ms,
                 seconds=window,
                 ephemeral_storage_mb=fn.ephemeral_storage_mb,
+                pc_allocated_gb_s=(pcp.billed_unit_s * fn.memory_mb / 1024.0) if pcp else 0.0,
+                pc_billed_ms=pcp.pc_billed_ms if pcp is not None else 0,
+                pc_init_ms=pcp.init_ms if pcp is not None else 0,
             )
             totals.append(t)
             succ = m.outcomes[0]
@@ -180,6 +188,13 @@ class RunResult:
                 "invocations_run": ran,
             }
             ts_frames.append(_function_series(name, m, times, edges, step, n, horizon))
+            if pcp is not None:
+                funcs[name]["provisioned"] = pres.provisioned_block(pcp, edges, warmup, horizon)
+                ts_frames.append(
+                    pres.provisioned_series(
+                        name, pcp, times, edges, step, n, horizon, _level_periods, _long
+                    )
+                )
             am = (async_metrics or {}).get(name)
             if am is not None:
                 waiting = (async_waiting or {}).get(name, 0)
@@ -189,11 +204,15 @@ class RunResult:
             funcs[t.function]["billed_gb_s"] = costmod.billed_gb_s(t, table)
         cost_df = costmod.run_cost(totals, table, region=scenario.account.region)
         for fname, row in cost_df.iterrows():
-            funcs[str(fname)]["cost_usd"] = {
+            f = funcs[str(fname)]
+            f["cost_usd"] = {
                 "requests": float(row["requests_usd"]),
                 "duration": float(row["duration_usd"] + row["ephemeral_usd"]),
+                "provisioned": float(row["provisioned_usd"]),
                 "total": float(row["total_usd"]),
             }
+            if "provisioned" in f:
+                f["provisioned"]["cost_usd"] = float(row["provisioned_usd"])
         for name, d in funcs.items():
             rows.append(_summary_row(name, d, pcts))
         if account_level is not None:

@@ -25,6 +25,7 @@ from lambdasim.service.destinations import Destinations, RecordSink, TopicSink
 from lambdasim.service.environments import EnvironmentPool
 from lambdasim.service.execution import Execution
 from lambdasim.service.invoke import ADMITTED, FunctionService
+from lambdasim.service.provisioned import ProvisionedPool
 from lambdasim.service.router import SyncFrontDoor
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_poller import SqsEventSourceMapping
@@ -221,6 +222,8 @@ def run(
 
     services: dict[str, FunctionService] = {}
     metrics: dict[str, FunctionMetrics] = {}
+    burst = float(acct.scaling.burst_for(acct.region))
+    legacy = ScalingBucket(burst, acct.scaling.per_minute / 60.0)
     for name, fn in scenario.functions.items():
         m = FunctionMetrics(name, horizon, warmup, step, edges)
         ka = fn.keep_alive_s.build()
@@ -229,6 +232,8 @@ def run(
         )
         if acct.scaling.mode == "none":
             bucket: ScalingBucket | Unlimited = Unlimited()
+        elif acct.scaling.mode == "legacy_burst":
+            bucket = legacy  # one account-level bucket shared by every function (§4.3)
         else:
             n10 = float(acct.scaling.envs_per_10s)
             bucket = ScalingBucket(n10, n10 / 10.0)
@@ -246,6 +251,11 @@ def run(
         svc.tracer = log
         services[name] = svc
         metrics[name] = m
+        pc = fn.provisioned_concurrency
+        if pc is not None and (pc.initial > 0 or pc.schedule or pc.target_tracking is not None):
+            svc.pc = ProvisionedPool(
+                sim, svc, pc, edges, scenario.start_time, horizon, warmup, step
+            )
 
     # Asynchronous invocation: an internal queue per function that is invoked asynchronously,
     # has an async block, or is a function destination.
@@ -343,6 +353,8 @@ def run(
     for name, svc in services.items():
         svc.pool.expire(horizon)
         metrics[name].close(horizon)
+        if svc.pc is not None:
+            svc.pc.close(horizon)
     if account_level is not None:
         account_level.roll(horizon)
     wall = time.perf_counter() - wall0
@@ -357,6 +369,7 @@ def run(
         queues=sqs_queues,
         topics=topics,
         mappings=mappings,
+        provisioned={n: s.pc for n, s in services.items() if s.pc is not None},
         wall_s=wall,
         invocations=log.frame() if log is not None else None,
     )

@@ -45,6 +45,7 @@ class ExecutionEnvironment:
         "init_s",
         "invoke_s",
         "outcome",
+        "pc",
         "reset",
         "start",
         "suppressed",
@@ -56,6 +57,7 @@ class ExecutionEnvironment:
         self.born = born
         self.busy = True
         self.dead = False
+        self.pc = False  # a provisioned-concurrency environment
         self.deadline = _INF  # end of the current idle period
         self.heap_at = _INF  # earliest heap entry of this environment
         #: The last invoke crashed or timed out: the next one re-runs INIT first (§1.3).

@@ -48,6 +48,7 @@ class Execution:
         gf = streams.generator("failures", name)
         self.uniform = sampler(lambda n: gf.random(n))
         self.error_rate = fn.error_rate
+        self.memory_mb = fn.memory_mb
         self.timeout = fn.timeout_s
         self.init_limit = fn.init_limit_s
         self.mean_handler_s = dur.mean * factor

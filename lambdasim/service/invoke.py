@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heappush
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import simpy
 
@@ -27,6 +27,9 @@ from lambdasim.records import Outcome, ThrottleReason
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
 from lambdasim.service.environments import EnvironmentPool, ExecutionEnvironment
 from lambdasim.service.execution import Execution
+
+if TYPE_CHECKING:
+    from lambdasim.service.provisioned import ProvisionedPool
 
 __all__ = ["ADMITTED", "Caller", "FunctionService"]
 
@@ -101,6 +104,11 @@ class FunctionService:
         self.tracer: Any = None
         #: Called after every completion (a slot is free): the async dispatcher resumes reading.
         self.on_free: Callable[[], None] | None = None
+        #: Provisioned concurrency (None without); busy and allocated PC environments.
+        self.pc: ProvisionedPool | None = None
+        self.pc_busy = 0
+        self.pc_alloc = 0
+        self.execution_memory_mb = execution.memory_mb
         self._queue: list[Any] = sim._queue
         self._eid = sim._eid
         ex = execution
@@ -129,10 +137,16 @@ class FunctionService:
         """
         now = self.sim._now
         level = self.level
+        pc = self.pc
+        if pc is not None:
+            e = pc.take(now)
+            if e is not None:
+                return self._invoke_on_pc(e, arrival, caller, error, now)
         rc = self.reserved
         account = self.account
         if rc is not None:
-            if level.n >= rc:
+            # PC counts against RC: on-demand may use RC minus the allocated PC (§4.5)
+            if level.n - self.pc_busy >= rc - self.pc_alloc:
                 self.metrics.throttled(now, _RESERVED)
                 return _RESERVED
         elif account.busy >= account.capacity:
@@ -203,6 +217,8 @@ class FunctionService:
         e.caller = caller
         if suppressed or e.cold:
             self.metrics.started_init(e)
+        if pc is not None:
+            pc.count_invocation(now, on_pc=False)
         w = e.wake
         w.callbacks = w._cbs
         heappush(self._queue, (now + init_s + invoke_s, NORMAL, next(self._eid), w))
@@ -218,27 +234,32 @@ class FunctionService:
             level.roll(now)
         level.n -= 1
         level.s -= now
-        if self.reserved is None:
-            self.account.busy -= 1
         if self.account_level is not None:
             self.account_level.down(now)
-        # pool.release(e, now), inlined: keep the environment warm, or retire it
-        pool = self.pool
-        if pool.heap and pool.heap[0][0] <= now:
-            pool.expire(now)
-        ml = pool.max_lifetime
-        if ml is not None and now - e.born >= ml:
-            pool.retire(e, now)
+        if e.pc:
+            assert self.pc is not None
+            self.pc.give_back(e, now)
         else:
-            deadline = now + pool.keep_alive()
-            if ml is not None and e.born + ml < deadline:
-                deadline = e.born + ml
-            e.deadline = deadline
-            e.busy = False
-            if deadline < e.heap_at:
-                pool.push(e, deadline)
-            pool.idle.append(e)
+            if self.reserved is None:
+                self.account.busy -= 1
+            # pool.release(e, now), inlined: keep the environment warm, or retire it
+            pool = self.pool
+            if pool.heap and pool.heap[0][0] <= now:
+                pool.expire(now)
+            ml = pool.max_lifetime
+            if ml is not None and now - e.born >= ml:
+                pool.retire(e, now)
+            else:
+                deadline = now + pool.keep_alive()
+                if ml is not None and e.born + ml < deadline:
+                    deadline = e.born + ml
+                e.deadline = deadline
+                e.busy = False
+                if deadline < e.heap_at:
+                    pool.push(e, deadline)
+                pool.idle.append(e)
         self.metrics.finished(e, now)
+
         if self.tracer is not None:
             self.tracer.record(self.name, e, now, e.outcome, e.invoke_s)
         caller = e.caller
@@ -247,3 +268,61 @@ class FunctionService:
             caller.on_invoke_done(e.outcome, now)
         if self.on_free is not None:
             self.on_free()
+
+    # ------------------------------------------------------------------ provisioned concurrency
+
+    def _invoke_on_pc(
+        self,
+        e: ExecutionEnvironment,
+        arrival: float,
+        caller: Caller | None,
+        error: bool | None,
+        now: float,
+    ) -> int:
+        """Run the invoke on a free provisioned environment (always initialised, §9)."""
+        init_s, invoke_s, outcome, suppressed = self.execution.plan(False, e.reset, error)
+        self.level.up(now)
+        if self.account_level is not None:
+            self.account_level.up(now)
+        e.cold = False
+        e.reset = outcome == _TIMEOUT
+        e.arrival = arrival
+        e.start = now
+        e.suppressed = suppressed
+        e.init_s = init_s
+        e.outcome = outcome
+        e.invoke_s = invoke_s
+        e.caller = caller
+        if suppressed:
+            self.metrics.started_init(e)
+        assert self.pc is not None
+        self.pc.count_invocation(now, on_pc=True)
+        e.wake.at(now + invoke_s)
+        return ADMITTED
+
+    def new_pc_environment(self, now: float) -> ExecutionEnvironment:
+        """An initialised provisioned environment, idle from ``now``."""
+        pool = self.pool
+        pool.expire(now)  # keep the environment count's changes in time order
+        e = ExecutionEnvironment(pool.created, now)
+        pool.created += 1
+        pool.live += 1
+        pool.level.up(now)
+        e.pc = True
+        e.busy = False
+        e.wake = Wakeup(self.sim, self._done, e)
+        return e
+
+    def retire_pc_environment(self, e: ExecutionEnvironment, now: float) -> None:
+        """A provisioned environment is deallocated at ``now``."""
+        pool = self.pool
+        pool.expire(now)
+        e.dead = True
+        pool.live -= 1
+        pool.level.down(now)
+
+    def set_provisioned(self, allocated: int) -> None:
+        """The allocated PC changed: without RC it comes out of the unreserved pool (§4.5)."""
+        if self.reserved is None:
+            self.account.capacity -= allocated - self.pc_alloc
+        self.pc_alloc = allocated

@@ -1,0 +1,284 @@
+"""Provisioned concurrency (PC): pre-initialised environments, allocation, schedules and target
+tracking (aws-lambda-behaviour.md §4.5, §9, §10.3).
+
+* A PC setting given as a number is ready at t = 0. A change during the run is allocated
+  after a lead time (``allocation_lead_s``, default 90 s: "a minute or two") at up to 6,000
+  environments per minute, and none of it serves until all of it is ready. A decrease takes
+  effect at once: idle PC environments go first, busy ones when they finish.
+* Requests use a free PC environment first and spill over to on-demand (subject to the scaling
+  rate and the reserved / account limits). PC counts against reserved concurrency (on-demand
+  gets ``RC − allocated``) or, without RC, against the account's unreserved pool.
+* PC environments never expire when idle. When one becomes idle past ``max_lifetime_s`` it is
+  recycled: a replacement is initialised in the background (billed, nobody waits).
+* Scheduled actions set the target at their times (EventBridge cron, UTC, from the scenario's
+  start, or ``at_s``).
+* Target tracking reads the 1-minute average of ProvisionedConcurrencyUtilization (busy PC
+  environments / allocated). No point is emitted for a minute without PC activity, so an idle
+  function does not scale in (the documented "surprise bill"). After ``scale_out_points``
+  (3) consecutive points above the target it sets the capacity to ⌈allocated × point / target⌉;
+  after ``scale_in_points`` (15) consecutive points below 90 % of the target it scales in to
+  the same formula; both bounded by [min, max]. The AAS alarm rules are documented on the
+  Lambda page (§9); the step formula is AAS's target-tracking rule.
+* Billing: allocated time is rounded up to 5-minute increments per allocation (§10.3).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from lambdasim.config.provisioned import ProvisionedConcurrency
+from lambdasim.metrics import Level
+from lambdasim.schedule import parse
+from lambdasim.units import billed_ms
+
+if TYPE_CHECKING:
+    from lambdasim.service.environments import ExecutionEnvironment
+    from lambdasim.service.invoke import FunctionService
+
+__all__ = ["ProvisionedPool"]
+
+#: PC time is billed from enable to disable, rounded up to 5 minutes (§10.3).
+BILLING_STEP_S = 300.0
+
+
+class ProvisionedPool:
+    """The provisioned environments of one function and the controller that sizes them."""
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        service: FunctionService,
+        config: ProvisionedConcurrency,
+        edges: list[float],
+        start: datetime,
+        horizon_s: float,
+        warmup_s: float,
+        step_s: float,
+    ) -> None:
+        self.sim = sim
+        self.service = service
+        self.config = config
+        self.warmup = warmup_s
+        self.horizon = horizon_s
+        self.idle: list[ExecutionEnvironment] = []
+        self.allocated = 0
+        self.target = 0
+        self.excess = 0  # busy environments to retire when they finish (after a decrease)
+        self._gen = 0
+        # metrics
+        self.busy = Level(edges)  # ProvisionedConcurrentExecutions
+        self.alloc_level = Level(edges)
+        self.target_level = Level(edges)
+        self.busy_area = 0.0  # ∫ busy dt, for the utilisation points of target tracking
+        self._busy_last = 0.0
+        self.invocations = 0
+        self.spillover = 0
+        self.pc_billed_ms = 0
+        self.init_ms = 0
+        self.reinits = 0
+        inv_step = 1.0 / step_s
+        self._inv_step = inv_step
+        n = max(1, math.ceil(horizon_s * inv_step - 1e-9))
+        self.ts_invocations = [0] * n
+        self.ts_spillover = [0] * n
+        self._units: list[list[float]] = []  # [start, count] allocation segments, LIFO
+        self.billed_unit_s = 0.0
+        self._set_allocated(0.0, config.initial, billed_init=False)
+        self._set_target_level(0.0, config.initial)
+        tt = config.target_tracking
+        if config.schedule or tt is not None:
+            sim.process(self._controller(start))
+
+    # ------------------------------------------------------------------ environments
+
+    def take(self, now: float) -> ExecutionEnvironment | None:
+        """A free PC environment, or None (then the request spills over to on-demand)."""
+        if not self.idle:
+            return None
+        e = self.idle.pop()
+        e.busy = True
+        self._busy_change(now, +1)
+        return e
+
+    def give_back(self, e: ExecutionEnvironment, now: float) -> None:
+        """A PC environment finished an invoke at ``now``."""
+        self._busy_change(now, -1)
+        if e.arrival >= self.warmup:
+            self.pc_billed_ms += billed_ms(e.invoke_s)
+        e.busy = False
+        if self.excess > 0:  # deallocated while busy
+            self.excess -= 1
+            self.service.retire_pc_environment(e, now)
+            return
+        ml = self.service.pool.max_lifetime
+        if ml is not None and now - e.born >= ml:
+            # recycled: a replacement is initialised in the background (billed, §9)
+            e.born = now
+            e.reset = False
+            self.reinits += 1
+            if now >= self.warmup:
+                self.init_ms += billed_ms(self.service.execution.init())
+        self.idle.append(e)
+
+    def count_invocation(self, now: float, on_pc: bool) -> None:
+        """ProvisionedConcurrencyInvocations / SpilloverInvocations at ``now``."""
+        b = int(now * self._inv_step)
+        if b >= len(self.ts_invocations):
+            b = len(self.ts_invocations) - 1
+        if on_pc:
+            self.ts_invocations[b] += 1
+            if now >= self.warmup:
+                self.invocations += 1
+        elif self.allocated > 0:
+            self.ts_spillover[b] += 1
+            if now >= self.warmup:
+                self.spillover += 1
+
+    def _busy_change(self, now: float, delta: int) -> None:
+        self.busy_area += self.busy.n * (now - self._busy_last)
+        self._busy_last = now
+        self.service.pc_busy += delta
+        if delta > 0:
+            self.busy.up(now)
+        else:
+            self.busy.down(now)
+
+    # ------------------------------------------------------------------ allocation
+
+    def _set_allocated(self, now: float, value: int, billed_init: bool) -> None:
+        svc = self.service
+        delta = value - self.allocated
+        if delta == 0:
+            return
+        if delta > 0:
+            keep = min(self.excess, delta)  # busy environments due to retire stay after all
+            self.excess -= keep
+            for _ in range(keep):
+                self.alloc_level.up(now)
+            for _ in range(delta - keep):
+                e = svc.new_pc_environment(now)
+                if billed_init and now >= self.warmup:
+                    self.init_ms += billed_ms(svc.execution.init())
+                self.idle.append(e)
+                self.alloc_level.up(now)
+            self._units.append([now, float(delta)])
+        else:
+            drop = -delta
+            while drop and self.idle:
+                svc.retire_pc_environment(self.idle.pop(), now)
+                drop -= 1
+            self.excess += drop
+            for _ in range(-delta):
+                self.alloc_level.down(now)
+            self._close_units(now, -delta)
+        self.allocated = value
+        svc.set_provisioned(value)
+
+    def _close_units(self, now: float, count: float) -> None:
+        while count > 0 and self._units:
+            seg = self._units[-1]
+            k = min(count, seg[1])
+            self._bill(seg[0], now, k)
+            seg[1] -= k
+            count -= k
+            if seg[1] <= 0:
+                self._units.pop()
+
+    def _bill(self, start: float, end: float, units: float) -> None:
+        # only the statistics window is billed; each allocation rounded up to 5 minutes
+        a = max(start, self.warmup)
+        b = max(end, self.warmup)
+        if b > a:
+            steps = math.ceil((b - a) / BILLING_STEP_S - 1e-9)
+            self.billed_unit_s += units * steps * BILLING_STEP_S
+
+    def close(self, horizon: float) -> None:
+        """End of the run: bill allocations still enabled and close the levels."""
+        for seg in self._units:
+            self._bill(seg[0], horizon, seg[1])
+        self._units = []
+        for lv in (self.busy, self.alloc_level, self.target_level):
+            lv.roll(horizon)
+
+    def _set_target_level(self, now: float, value: int) -> None:
+        while self.target < value:
+            self.target_level.up(now)
+            self.target += 1
+        while self.target > value:
+            self.target_level.down(now)
+            self.target -= 1
+
+    def set_target(self, now: float, value: int) -> None:
+        """Application Auto Scaling sets the PC target to ``value`` at ``now``."""
+        self._set_target_level(now, value)
+        self._gen += 1
+        if value <= self.allocated:
+            self._set_allocated(now, value, billed_init=True)
+            return
+        cfg = self.config
+        delta = value - self.allocated
+        ready = now + cfg.allocation_lead_s + 60.0 * delta / cfg.allocation_per_min
+        gen = self._gen
+
+        def allocate(_ev: Any) -> None:
+            if gen == self._gen:  # not superseded by a later change
+                self._set_allocated(self.sim._now, value, billed_init=True)
+
+        self.sim.timeout(ready - now).callbacks.append(allocate)
+
+    # ------------------------------------------------------------------ controller
+
+    def _controller(self, start: datetime) -> Generator[simpy.Event, Any, None]:
+        cfg = self.config
+        actions: list[tuple[float, int]] = []
+        for a in cfg.schedule:
+            if a.at_s is not None:
+                actions.append((a.at_s, a.value))
+            else:
+                assert a.cron is not None
+                actions.extend((t, a.value) for t in parse(a.cron).times(start, self.horizon))
+        actions.sort()
+        tt = cfg.target_tracking
+        if tt is not None and cfg.initial < tt.min:
+            self.set_target(0.0, tt.min)
+        next_point = 60.0
+        high = low = 0
+        last_area = 0.0
+        i = 0
+        while True:
+            t_action = actions[i][0] if i < len(actions) else math.inf
+            t_point = next_point if tt is not None else math.inf
+            t = min(t_action, t_point)
+            if t == math.inf or t >= self.horizon:
+                return
+            yield self.sim.timeout(t - self.sim._now)
+            now = self.sim._now
+            if t_action <= t_point:
+                self.set_target(now, actions[i][1])
+                i += 1
+                continue
+            assert tt is not None
+            next_point += 60.0
+            area = self.busy_area + self.busy.n * (now - self._busy_last)
+            busy_avg = (area - last_area) / 60.0
+            last_area = area
+            if busy_avg <= 0.0 or self.allocated == 0:
+                continue  # no data point when idle: no scale-in (§9)
+            point = busy_avg / self.allocated
+            if point > tt.target_utilization:
+                high, low = high + 1, 0
+            elif point < 0.9 * tt.target_utilization:
+                high, low = 0, low + 1
+            else:
+                high = low = 0
+            if high >= tt.scale_out_points or low >= tt.scale_in_points:
+                want = math.ceil(self.allocated * point / tt.target_utilization)
+                want = max(tt.min, min(tt.max, want))
+                high = low = 0
+                if want != self.target:
+                    self.set_target(now, want)
