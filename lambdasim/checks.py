@@ -103,7 +103,7 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
                     round(a_erl, 3),
                 )
             )
-    return [*out, *async_warnings(sc), *sqs_warnings(sc)]
+    return [*out, *async_warnings(sc), *sqs_warnings(sc), *provisioned_warnings(sc, load)]
 
 
 def async_warnings(sc: Scenario) -> list[ConfigIssue]:
@@ -219,6 +219,46 @@ def sqs_warnings(sc: Scenario) -> list[ConfigIssue]:
                     f"queues.{t.queue}.max_receive_count",
                     "AWS advises at least 5 for a queue polled by Lambda (§7.3)",
                     q.max_receive_count,
+                )
+            )
+    return out
+
+
+def provisioned_warnings(sc: Scenario, load: dict[str, float]) -> list[ConfigIssue]:
+    """PC far above the need, or below it at peak (aws-lambda-behaviour.md §9).
+
+    The need is estimated from the offered load A = rate × mean duration of Poisson and
+    constant workloads: concurrency is then Poisson with mean A (M/G/∞), and its 99th
+    percentile is what PC must cover to leave (almost) no spillover.
+    """
+    from scipy import stats
+
+    out: list[ConfigIssue] = []
+    for name, fn in sc.functions.items():
+        pc = fn.provisioned_concurrency
+        if pc is None or name not in load:
+            continue
+        need = int(stats.poisson.ppf(0.99, load[name])) if load[name] > 0 else 0
+        flat = pc.initial if not pc.schedule and pc.target_tracking is None else None
+        path = f"functions.{name}.provisioned_concurrency"
+        if flat is not None and flat > max(2 * need, need + 10):
+            out.append(
+                ConfigIssue(
+                    path,
+                    f"{flat} provisioned environments for a load that needs about {need} "
+                    "(p99 of concurrency): most of them will be idle and billed",
+                    flat,
+                )
+            )
+        peak = pc.peak()
+        if 0 < peak < need:
+            out.append(
+                ConfigIssue(
+                    path,
+                    f"at most {peak} provisioned environments for a load whose p99 "
+                    f"concurrency is about {need}: requests spill over to on-demand (cold starts) "
+                    "at peak",
+                    peak,
                 )
             )
     return out

@@ -180,7 +180,27 @@ def _print_table(res: Any) -> None:
         for p in sc.output.percentiles:
             key = f"p{p:g}"
             row(f"  latency {key}", lambda f, key=key: _fmt_s(f["latency_s"][key]))
-    row("billed GB-s", lambda f: f"{f['billed_gb_s']:,.1f}")
+    if any("provisioned" in f for f in funcs.values()):
+
+        def pc(f: dict[str, Any], fmt: Any) -> str:
+            return fmt(f["provisioned"]) if "provisioned" in f else "–"
+
+        row(
+            "PC allocated mean / max",
+            lambda f: pc(f, lambda p: f"{p['allocated_mean']:.1f} / {p['allocated_max']}"),
+        )
+        row(
+            "PC utilization mean",
+            lambda f: pc(
+                f, lambda p: f"{p['utilization_mean']:.1%}" if p["utilization_mean"] else "–"
+            ),
+        )
+        row(
+            "PC / spillover invokes",
+            lambda f: pc(f, lambda p: f"{p['invocations']:,} / {p['spillover_invocations']:,}"),
+        )
+        row("PC cost USD", lambda f: pc(f, lambda p: f"{p['cost_usd']:.4f}"))
+    row("billed GB-s (on demand)", lambda f: f"{f['billed_gb_s']:,.1f}")
     row("cost USD", lambda f: f"{f['cost_usd']['total']:.4f}")
     console.print(t)
     asyn = {n: f["async"] for n, f in funcs.items() if "async" in f}
