@@ -14,8 +14,9 @@ A Parquet *directory* holds one ``part-p<point>-r<first>-<last>.parquet`` file p
 and a ``_sweep.json`` manifest; every part carries the provenance (config YAML, root seed, grid,
 lambdasim, numpy and pricing-table versions) in its pandas metadata (``DataFrame.attrs``).
 Names starting with ``_`` or ``.`` are skipped by pyarrow's dataset reader, so
-``pandas.read_parquet(dir)`` reads the parts too; :func:`read_results` also restores the order and
-dtypes.
+``pandas.read_parquet(dir)`` reads the parts too while they share their columns (a part of failed
+runs only has no metric columns); :func:`read_results` unifies the columns and restores the order
+and dtypes.
 """
 
 from __future__ import annotations
