@@ -226,7 +226,8 @@ class FunctionMetrics:
         self.outcomes = [0, 0, 0, 0]  # indexed by lambdasim.records.Outcome
         self.throttle_events = 0  # every rejected attempt (CloudWatch Throttles)
         self.throttle_reasons = [0, 0, 0]
-        self.cold_starts = 0
+        self.cold_starts = 0  # counted when the invoke starts
+        self.cold_finished = 0  # cold starts among invokes that finished
         self.suppressed_inits = 0
         self.latency_sum = 0.0
         self.duration_sum = 0.0
@@ -279,6 +280,7 @@ class FunctionMetrics:
         # the 6th column marks invokes made for an event source (async, SQS), not a sync request
         self._rows_extend((e.start, e.arrival, end, e.invoke_s, e.outcome, e.caller is not None))
         if e.cold and e.arrival >= self.warmup:
+            self.cold_finished += 1  # the numerator of cold_start_rate (finished invokes)
             # INIT billed under the rules from 2025-08-01 (aws-lambda-behaviour.md §10.2): the
             # extra milliseconds when INIT and invoke are rounded up together.
             inv = e.invoke_s

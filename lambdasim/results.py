@@ -161,7 +161,8 @@ class RunResult:
                 "throttled": m.outcomes[3],
                 "in_flight_end": m.in_flight,
                 "cold_starts": m.cold_starts,
-                "cold_start_rate": m.cold_starts / ran if ran else None,
+                # share of finished invokes that were cold (both counted at completion)
+                "cold_start_rate": m.cold_finished / ran if ran else None,
                 "latency_s": {
                     "mean": m.latency_sum / succ if succ else None,
                     **{_pkey(p): _nan_to_none(q) for p, q in zip(pcts, lat_q, strict=True)},

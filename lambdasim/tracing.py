@@ -51,6 +51,19 @@ class InvocationLog:
 
     def frame(self) -> pd.DataFrame:
         """The log as a DataFrame, ordered by end time."""
-        df = pd.DataFrame(self.cols)
+        df = pd.DataFrame(self.cols).astype(
+            {
+                "function": "str",
+                "env_id": "int64",
+                "arrival_s": "float64",
+                "start_s": "float64",
+                "end_s": "float64",
+                "cold": "bool",
+                "init_s": "float64",
+                "duration_s": "float64",
+                "outcome": "str",
+                "suppressed_init": "bool",
+            }
+        )
         df["latency_s"] = df["end_s"] - df["arrival_s"]
         return df.sort_values(["end_s", "start_s"], kind="stable").reset_index(drop=True)
