@@ -270,7 +270,8 @@ def trace_errors(sc: Scenario) -> list[ConfigIssue]:
     for i, w in enumerate(sc.workloads):
         if isinstance(w.arrivals, TraceArrivals):
             p = sc.resolve_path(w.arrivals.path)
-            if not p.is_file():
+            # azure2019 reads a directory; cloudwatch may name several pages with a glob
+            if not (p.exists() or any(c in w.arrivals.path for c in "*?[")):
                 out.append(
                     ConfigIssue(
                         f"workloads.{i}.arrivals.path", f"file not found: {p}", w.arrivals.path

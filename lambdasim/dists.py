@@ -23,6 +23,7 @@ __all__ = [
     "Gamma",
     "LogNormal",
     "Uniform",
+    "Weibull",
 ]
 
 #: Standard normal 99th percentile, Φ⁻¹(0.99): a lognormal given by p50 and p99 has
@@ -163,6 +164,27 @@ class Gamma:
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         k = self.shape
         return rng.gamma(k, self.mean_s / k, size)
+
+
+@dataclass(frozen=True, slots=True)
+class Weibull:
+    """Weibull with shape ``k`` and scale ``scale_s`` seconds (what :func:`lambdasim.fit.duration`
+    may choose)."""
+
+    shape: float
+    scale_s: float
+
+    @property
+    def mean(self) -> float:
+        return self.scale_s * math.gamma(1.0 + 1.0 / self.shape)
+
+    @property
+    def variance(self) -> float:
+        g1 = math.gamma(1.0 + 1.0 / self.shape)
+        return self.scale_s**2 * (math.gamma(1.0 + 2.0 / self.shape) - g1 * g1)
+
+    def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        return self.scale_s * rng.weibull(self.shape, size)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import simpy
 
 from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.config import Scenario
+from lambdasim.config.arrivals import has_recorded_durations
 from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
 from lambdasim.queue_metrics import EsmMetrics, QueueMetrics
 from lambdasim.results import RunResult
@@ -30,7 +31,8 @@ from lambdasim.service.router import SyncFrontDoor
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_poller import SqsEventSourceMapping
 from lambdasim.tracing import InvocationLog
-from lambdasim.workload.synthetic import arrival_times
+from lambdasim.workload.replay import RecordedDurationDriver
+from lambdasim.workload.synthetic import arrival_times, named_streams
 
 __all__ = ["run"]
 
@@ -310,7 +312,12 @@ def run(
     for i, w in enumerate(scenario.workloads):
         label = w.label(i)
         blocks = arrival_times(
-            w.arrivals, streams.generator("arrivals", label), scenario.resolve_path
+            w.arrivals,
+            streams.generator("arrivals", label),
+            scenario.resolve_path,
+            start=scenario.start_time,
+            horizon_s=horizon,
+            stream=named_streams(streams, label),  # superposed: ("arrivals", "<label>/<i>")
         )
         if w.queue is not None:
             _QueueSendDriver(
@@ -336,6 +343,18 @@ def run(
             jitter = sampler(gj.random)
         door = SyncFrontDoor(sim, svc, w.client_retry, jitter)
         doors.append(door)
+        if has_recorded_durations(w.arrivals):  # the trace's durations replace the draws
+            RecordedDurationDriver.for_trace(
+                sim,
+                w.arrivals,
+                scenario.resolve_path(w.arrivals.path),
+                door,
+                metrics[w.target],
+                horizon,
+                warmup,
+                scenario.functions[w.target],
+            ).schedule_next()
+            continue
         _ArrivalDriver(sim, blocks, door, metrics[w.target], horizon, warmup).schedule_next()
 
     show = sys.stderr.isatty() if progress is None else progress

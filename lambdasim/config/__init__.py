@@ -9,6 +9,19 @@ Modules: :mod:`.base` (shared types), :mod:`.distributions`, :mod:`.scenario` (a
 functions, workloads), :mod:`.errors`, :mod:`.loading`.
 """
 
+from lambdasim.config.arrivals import (
+    ArrivalSpec,
+    BurstyArrivals,
+    ConstantArrivals,
+    DiurnalArrivals,
+    PiecewiseArrivals,
+    PoissonArrivals,
+    RateStep,
+    RenewalArrivals,
+    ScheduleArrivals,
+    SuperposeArrivals,
+    TraceArrivals,
+)
 from lambdasim.config.async_invoke import AsyncConfig, DeadLetter, Destination, ThrottleBackoff
 from lambdasim.config.distributions import (
     ARM64_INIT_FACTOR,
@@ -30,16 +43,12 @@ from lambdasim.config.provisioned import ProvisionedConcurrency, ScheduledAction
 from lambdasim.config.queues import Queue
 from lambdasim.config.scenario import (
     Account,
-    ArrivalSpec,
     ClientRetry,
-    ConstantArrivals,
     Function,
     Output,
-    PoissonArrivals,
     Pricing,
     Scaling,
     Scenario,
-    TraceArrivals,
     Workload,
 )
 
@@ -49,6 +58,7 @@ __all__ = [
     "Account",
     "ArrivalSpec",
     "AsyncConfig",
+    "BurstyArrivals",
     "ClientRetry",
     "ColdStartPreset",
     "ConfigError",
@@ -58,6 +68,7 @@ __all__ = [
     "DeadLetter",
     "Destination",
     "DistSpec",
+    "DiurnalArrivals",
     "DurationSpec",
     "EmpiricalDist",
     "ExponentialDist",
@@ -65,15 +76,20 @@ __all__ = [
     "GammaDist",
     "LognormalDist",
     "Output",
+    "PiecewiseArrivals",
     "PoissonArrivals",
     "Pricing",
     "ProvisionedConcurrency",
     "ProvisionedPollers",
     "Queue",
+    "RateStep",
+    "RenewalArrivals",
     "Scaling",
     "Scenario",
+    "ScheduleArrivals",
     "ScheduledAction",
     "SqsTrigger",
+    "SuperposeArrivals",
     "TargetTracking",
     "ThrottleBackoff",
     "TraceArrivals",

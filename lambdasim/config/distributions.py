@@ -85,6 +85,17 @@ class GammaDist(_Model):
         return dists.Gamma(self.mean_s, self.cv)
 
 
+class WeibullDist(_Model):
+    """Weibull with ``shape`` k and scale ``scale_s`` seconds."""
+
+    dist: Literal["weibull"]
+    shape: PosFloat
+    scale_s: PosFloat
+
+    def build(self) -> dists.Distribution:
+        return dists.Weibull(self.shape, self.scale_s)
+
+
 class EmpiricalDist(_Model):
     """Resample from observed values in seconds."""
 
@@ -96,7 +107,13 @@ class EmpiricalDist(_Model):
 
 
 DistSpec = Annotated[
-    ConstantDist | ExponentialDist | UniformDist | LognormalDist | GammaDist | EmpiricalDist,
+    ConstantDist
+    | ExponentialDist
+    | UniformDist
+    | LognormalDist
+    | GammaDist
+    | WeibullDist
+    | EmpiricalDist,
     Field(discriminator="dist"),
 ]
 
@@ -132,6 +149,10 @@ class GammaDuration(GammaDist, _MemoryScaling):
     """Gamma handler duration."""
 
 
+class WeibullDuration(WeibullDist, _MemoryScaling):
+    """Weibull handler duration."""
+
+
 class EmpiricalDuration(EmpiricalDist, _MemoryScaling):
     """Empirical handler duration."""
 
@@ -142,6 +163,7 @@ DurationSpec = Annotated[
     | UniformDuration
     | LognormalDuration
     | GammaDuration
+    | WeibullDuration
     | EmpiricalDuration,
     Field(discriminator="dist"),
 ]

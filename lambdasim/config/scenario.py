@@ -23,6 +23,20 @@ from pydantic import (
 )
 
 from lambdasim import dists
+from lambdasim.config.arrivals import (  # re-exported: arrival models live in .arrivals
+    ArrivalSpec,
+    BurstyArrivals,
+    ConstantArrivals,
+    DiurnalArrivals,
+    PiecewiseArrivals,
+    PoissonArrivals,
+    RateStep,
+    RenewalArrivals,
+    ScheduleArrivals,
+    StartTime,
+    SuperposeArrivals,
+    TraceArrivals,
+)
 from lambdasim.config.async_invoke import AsyncConfig, DeadLetter, Destination, ThrottleBackoff
 from lambdasim.config.base import Fraction, NonNegFloat, PosFloat, _Model
 from lambdasim.config.distributions import (
@@ -37,6 +51,7 @@ from lambdasim.config.distributions import (
     GammaDuration,
     LognormalDuration,
     UniformDuration,
+    WeibullDuration,
     _number_is_constant,
 )
 from lambdasim.config.errors import MISSING, ConfigError, ConfigIssue, register_models
@@ -49,6 +64,7 @@ from lambdasim.config.provisioned import (
 )
 from lambdasim.config.queues import Queue
 from lambdasim.config.sweep import SweepSpec
+from lambdasim.schedule import DEFAULT_START
 
 
 class Scaling(_Model):
@@ -185,33 +201,6 @@ class Function(_Model):
 # --------------------------------------------------------------------------- workloads
 
 
-class PoissonArrivals(_Model):
-    """Poisson arrivals at ``rate_per_s`` requests per second."""
-
-    kind: Literal["poisson"]
-    rate_per_s: PosFloat
-
-
-class ConstantArrivals(_Model):
-    """Evenly spaced arrivals, ``rate_per_s`` per second, the first at ``1/rate_per_s``."""
-
-    kind: Literal["constant"]
-    rate_per_s: PosFloat
-
-
-class TraceArrivals(_Model):
-    """Replay a CSV of arrival timestamps in seconds (relative to the start of the run)."""
-
-    kind: Literal["trace"]
-    path: str
-    time_column: str = "timestamp"
-
-
-ArrivalSpec = Annotated[
-    PoissonArrivals | ConstantArrivals | TraceArrivals, Field(discriminator="kind")
-]
-
-
 class ClientRetry(_Model):
     """Caller-side retry of throttled (429) sync requests, like the AWS SDKs.
 
@@ -280,6 +269,8 @@ class Scenario(_Model):
     seed: Annotated[StrictInt, Field(ge=0)] | None = None
     horizon_s: PosFloat
     warmup_s: NonNegFloat = 0.0
+    #: Wall-clock instant of t = 0, ISO, UTC; ``schedule`` arrivals are relative to it.
+    start_time: StartTime = DEFAULT_START
     account: Account = Account()
     pricing: Pricing = Pricing()
     #: Named SQS queues / SNS topics used as dead-letter queues and destinations.
@@ -306,6 +297,9 @@ class Scenario(_Model):
         ConfigError
             With one :class:`ConfigIssue` per problem.
         """
+        from lambdasim.workload.expand import expand_wildcards  # workload imports config
+
+        data = expand_wildcards(data, base_dir=base_dir, source=source)  # target: "*"
         try:
             sc = cls.model_validate(data)
         except ValidationError as exc:
@@ -608,11 +602,19 @@ register_models(
     PoissonArrivals,
     ConstantArrivals,
     TraceArrivals,
+    RenewalArrivals,
+    DiurnalArrivals,
+    RateStep,
+    PiecewiseArrivals,
+    BurstyArrivals,
+    ScheduleArrivals,
+    SuperposeArrivals,
     ColdStartPreset,
     ConstantDuration,
     ExponentialDuration,
     UniformDuration,
     LognormalDuration,
     GammaDuration,
+    WeibullDuration,
     EmpiricalDuration,
 )

@@ -54,12 +54,18 @@ class Execution:
         self.mean_handler_s = dur.mean * factor
 
     def plan(
-        self, cold: bool, reset: bool, error: bool | None = None
+        self,
+        cold: bool,
+        reset: bool,
+        error: bool | None = None,
+        duration_s: float | None = None,
     ) -> tuple[float, float, int, bool]:
         """Decide one invoke.
 
         ``error`` forces a function error (True) or none (False) instead of drawing one at
         ``error_rate``: event sources that decide per message (SQS batch items) use it.
+        ``duration_s`` is a recorded handler duration (a replayed trace, already scaled for
+        memory) used instead of a draw from the function's distribution.
 
         Returns
         -------
@@ -84,7 +90,7 @@ class Execution:
                 init_s = lim
         elif reset:
             extra = self.init()
-        invoke_s = extra + self.handler()
+        invoke_s = extra + (self.handler() if duration_s is None else duration_s)
         if invoke_s > self.timeout:
             return init_s, self.timeout, Outcome.TIMEOUT, reset and not cold
         if error is None:

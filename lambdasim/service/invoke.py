@@ -123,12 +123,17 @@ class FunctionService:
         return int(self.level.n)
 
     def invoke(
-        self, arrival: float, caller: Caller | None = None, error: bool | None = None
+        self,
+        arrival: float,
+        caller: Caller | None = None,
+        error: bool | None = None,
+        duration_s: float | None = None,
     ) -> int:
         """Try to start one invoke now for a request that arrived at ``arrival``.
 
         ``caller`` is told how an admitted invoke ends; ``error`` forces the function-error
-        decision (see :meth:`Execution.plan`).
+        decision and ``duration_s`` replaces the handler-duration draw with a recorded one
+        (see :meth:`Execution.plan`).
 
         Returns
         -------
@@ -141,7 +146,7 @@ class FunctionService:
         if pc is not None:
             e = pc.take(now)
             if e is not None:
-                return self._invoke_on_pc(e, arrival, caller, error, now)
+                return self._invoke_on_pc(e, arrival, caller, error, now, duration_s)
         rc = self.reserved
         account = self.account
         if rc is not None:
@@ -172,16 +177,20 @@ class FunctionService:
                 return _SCALING
             e = pool.create(now)
             e.wake = Wakeup(self.sim, self._done, e)
-            init_s, invoke_s, outcome, suppressed = self.execution.plan(True, False, error)
+            init_s, invoke_s, outcome, suppressed = self.execution.plan(
+                True, False, error, duration_s
+            )
             e.cold = True
         elif e.reset:
-            init_s, invoke_s, outcome, suppressed = self.execution.plan(False, True, error)
+            init_s, invoke_s, outcome, suppressed = self.execution.plan(
+                False, True, error, duration_s
+            )
             e.cold = False
         else:
             # The warm path, inlined from Execution.plan.
             init_s = 0.0
             suppressed = False
-            invoke_s = self._handler()
+            invoke_s = self._handler() if duration_s is None else duration_s
             if invoke_s > self._timeout:
                 invoke_s = self._timeout
                 outcome = _TIMEOUT
@@ -278,9 +287,12 @@ class FunctionService:
         caller: Caller | None,
         error: bool | None,
         now: float,
+        duration_s: float | None = None,
     ) -> int:
         """Run the invoke on a free provisioned environment (always initialised, §9)."""
-        init_s, invoke_s, outcome, suppressed = self.execution.plan(False, e.reset, error)
+        init_s, invoke_s, outcome, suppressed = self.execution.plan(
+            False, e.reset, error, duration_s
+        )
         self.level.up(now)
         if self.account_level is not None:
             self.account_level.up(now)

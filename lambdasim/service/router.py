@@ -54,8 +54,12 @@ class SyncFrontDoor:
         if self.service.invoke(now) != ADMITTED:
             self.throttled(now, 1)
 
-    def throttled(self, arrival: float, attempt: int) -> None:
-        """Attempt number ``attempt`` of the request that arrived at ``arrival`` got a 429."""
+    def throttled(self, arrival: float, attempt: int, duration_s: float | None = None) -> None:
+        """Attempt number ``attempt`` of the request that arrived at ``arrival`` got a 429.
+
+        ``duration_s``: the request's recorded handler duration (replayed traces), kept for
+        its retries.
+        """
         if attempt >= self.max_attempts:
             self.metrics.rejected(arrival)
             return
@@ -66,7 +70,7 @@ class SyncFrontDoor:
 
         def again(_ev: Any) -> None:
             self.in_backoff -= 1
-            if self.service.invoke(arrival) != ADMITTED:
-                self.throttled(arrival, attempt + 1)
+            if self.service.invoke(arrival, None, None, duration_s) != ADMITTED:
+                self.throttled(arrival, attempt + 1, duration_s)
 
         Timeout(self.sim, delay).callbacks.append(again)
