@@ -16,6 +16,7 @@ import typer
 
 from lambdasim import checks, config
 from lambdasim.config import ConfigError, ConfigIssue, Scenario
+from lambdasim.import_cli import import_app
 
 app = typer.Typer(
     add_completion=False,
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 pricing_app = typer.Typer(no_args_is_help=True, help="Pricing tables shipped with lambdasim.")
 app.add_typer(pricing_app, name="pricing")
+app.add_typer(import_app, name="import")
 
 
 def _fail(lines: list[str] | str, code: int = 2) -> NoReturn:

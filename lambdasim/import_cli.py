@@ -1,0 +1,222 @@
+"""``lambdasim import cloudwatch | azure2019``: write a runnable scenario from a trace.
+
+The written config replays the trace file in place (its path relative to the config) and
+carries what the trace says about each function (durations fitted with :mod:`lambdasim.fit`,
+memory); a comment header lists what still deserves a look. Errors exit with code 2.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+import yaml
+
+__all__ = ["import_app"]
+
+import_app = typer.Typer(
+    no_args_is_help=True, help="Write a runnable scenario from CloudWatch metrics or a trace."
+)
+
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write the config here (default: stdout).")
+]
+
+
+def _fail(msg: str) -> NoReturn:
+    typer.echo(msg, err=True)
+    raise typer.Exit(2)
+
+
+def _rel(target: Path, out: Path | None) -> str:
+    # The config resolves paths against its own directory: write the trace path that way.
+    base = (out.resolve().parent if out is not None else Path.cwd()).resolve()
+    return Path(os.path.relpath(target.resolve(), base)).as_posix()
+
+
+def _emit(cfg: dict[str, Any], header: list[str], out: Path | None) -> None:
+    import lambdasim as ls
+
+    text = "".join(f"# {h}\n" if h else "#\n" for h in header)
+    text += yaml.safe_dump(cfg, sort_keys=False, width=100)
+    base = out.resolve().parent if out is not None else Path.cwd()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ls.loads(text, source=str(out or "<stdout>"), base_dir=base)  # runnable, or say why
+        except ls.ConfigError as exc:
+            _fail(f"internal error: the written config does not validate:\n{exc}")
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
+def _ceil_memory(mb: int | None) -> int:
+    return 128 if mb is None else int(min(10240, max(128, mb)))
+
+
+@import_app.command("cloudwatch")
+def cloudwatch(
+    file: Annotated[str, typer.Argument(help="get-metric-data JSON (or a glob of pages) or CSV.")],
+    function: Annotated[str, typer.Option("--function", help="Function name in the config.")],
+    out: OutOpt = None,
+    memory_mb: Annotated[int, typer.Option(help="MemorySize of the function.")] = 128,
+    spread: Annotated[
+        str, typer.Option(help="Arrivals within a period: poisson, uniform or equidistant.")
+    ] = "poisson",
+) -> None:
+    """CloudWatch Invocations (Sum per period) → a piecewise-constant arrival process;
+    Duration Average/p50/p99 → a lognormal duration."""
+    from lambdasim.workload.cloudwatch import read_cloudwatch
+    from lambdasim.workload.traces import TraceError
+
+    if spread not in ("poisson", "uniform", "equidistant"):
+        _fail(f"--spread: {spread!r} is not poisson, uniform or equidistant")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            s = read_cloudwatch(Path(file))
+        except TraceError as exc:
+            _fail(str(exc))
+    for w in caught:
+        typer.echo(f"warning: {w.message}", err=True)
+    f = s.duration_fit()
+    todo = []
+    if f is None:
+        duration: dict[str, Any] = {"dist": "lognormal", "p50_s": 0.1, "p99_s": 1.0}
+        todo.append(
+            f"functions.{function}.duration: no Duration data found; placeholder p50 0.1 s, p99 1 s"
+        )
+    else:
+        duration = f.to_config()
+    header = [
+        f"Imported by `lambdasim import cloudwatch {file} --function {function}`",
+        f"{s.invocations.size} periods of {s.period_s:g} s from {s.start.isoformat()}, "
+        f"{int(s.invocations.sum()):,} invocations; duration: "
+        + (f.summary() if f is not None else "none in the data"),
+        "Check: memory_mb, timeout_s, cold_start (CloudWatch has no INIT duration here).",
+        *[f"TODO {t}" for t in todo],
+    ]
+    timeout = 3.0
+    if f is not None and f.family == "lognormal":
+        from lambdasim import dists
+
+        p99 = math.exp(f.params["mu"] + dists.Z99 * f.params["sigma"])
+        timeout = float(min(900, max(3, math.ceil(3 * p99))))
+    cfg = {
+        "version": 1,
+        "name": f"{function}-cloudwatch",
+        "seed": 1,
+        "horizon_s": s.horizon_s,
+        "start_time": s.start.isoformat().replace("+00:00", "Z"),
+        "functions": {
+            function: {
+                "memory_mb": _ceil_memory(memory_mb),
+                "timeout_s": timeout,
+                "duration": duration,
+            }
+        },
+        "workloads": [
+            {
+                "target": function,
+                "invocation": "sync",
+                "arrivals": {
+                    "kind": "trace",
+                    "format": "cloudwatch",
+                    "path": _rel(Path(file), out) if "*" not in file else file,
+                    "spread": spread,
+                },
+            }
+        ],
+        "output": {"timeseries_step_s": s.period_s},
+    }
+    _emit(cfg, header, out)
+
+
+@import_app.command("azure2019")
+def azure2019(
+    directory: Annotated[Path, typer.Argument(help="Directory with invocations.csv etc.")],
+    out: OutOpt = None,
+    top: Annotated[int | None, typer.Option(help="Keep the N busiest functions.")] = None,
+    sample: Annotated[int | None, typer.Option(help="Keep N functions drawn at random.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
+    spread: Annotated[
+        str, typer.Option(help="Arrivals within a minute: uniform, equidistant or poisson.")
+    ] = "uniform",
+    invocation: Annotated[str, typer.Option(help="sync or async.")] = "sync",
+) -> None:
+    """Azure Functions 2019 trace → one Lambda function per trace function (durations fitted
+    to the percentiles, memory from the memory file) and its per-minute arrivals."""
+    from lambdasim.workload.azure import azure2019_counts, azure2019_functions
+    from lambdasim.workload.expand import _timeout
+    from lambdasim.workload.traces import TraceError
+
+    if top is not None and sample is not None:
+        _fail("give --top or --sample, not both")
+    if spread not in ("poisson", "uniform", "equidistant"):
+        _fail(f"--spread: {spread!r} is not uniform, equidistant or poisson")
+    if invocation not in ("sync", "async"):
+        _fail(f"--invocation: {invocation!r} is not sync or async")
+    from lambdasim.config.arrivals import TraceArrivals
+
+    try:
+        fs = azure2019_functions(directory, top=top, sample=sample, seed=seed)
+        counts, _ = azure2019_counts(
+            TraceArrivals(kind="trace", format="azure2019", path=str(directory)), directory
+        )
+    except TraceError as exc:
+        _fail(str(exc))
+    functions: dict[str, Any] = {}
+    workloads: list[dict[str, Any]] = []
+    path = _rel(directory, out)
+    for f in fs:
+        name = "fn-" + f.id[:8]
+        cfg: dict[str, Any] = {
+            "memory_mb": _ceil_memory(f.memory_mb),
+            "duration": f.duration or {"dist": "constant", "value_s": 0.001},
+            "cold_start": {"preset": "nodejs"},
+        }
+        t = _timeout(f.max_duration_s, f.fit)
+        if t is not None:
+            cfg["timeout_s"] = t
+        functions[name] = cfg
+        workloads.append(
+            {
+                "target": name,
+                "invocation": invocation,
+                "arrivals": {
+                    "kind": "trace",
+                    "format": "azure2019",
+                    "path": path,
+                    "function": f.id[:16],
+                    "spread": spread,
+                },
+            }
+        )
+    total = sum(f.total for f in fs)
+    sel = f"top {top}" if top else (f"sample {sample} (seed {seed})" if sample else "all")
+    header = [
+        f"Imported by `lambdasim import azure2019 {directory}` ({sel}): {len(fs)} function(s), "
+        f"{total:,} invocations in {counts.size} minutes",
+        "Azure Functions Trace 2019 (Shahrad et al., ATC 2020), CC BY 4.0: cite it.",
+        "Durations: lognormals through the p25/p50/p75/p99 of 30-s averages",
+        "(lambdasim.fit.from_percentiles); memory: the trace's allocation, at least 128 MB.",
+        "Check: cold_start (Azure's trace has none; nodejs preset assumed), keep_alive_s.",
+    ]
+    cfg_all = {
+        "version": 1,
+        "name": "azure2019-import",
+        "seed": 1,
+        "horizon_s": float(counts.size * 60),
+        "functions": functions,
+        "workloads": workloads,
+        "output": {"timeseries_step_s": 60},
+    }
+    _emit(cfg_all, header, out)
