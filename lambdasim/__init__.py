@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from lambdasim import dists, theory
+from lambdasim import dists, fit, theory, workload
 from lambdasim.config import ConfigError, Scenario, load, loads
 from lambdasim.experiment import replicate, sweep
 from lambdasim.results import RunResult
@@ -24,6 +24,7 @@ __all__ = [
     "SweepResult",
     "__version__",
     "dists",
+    "fit",
     "load",
     "loads",
     "read_results",
@@ -31,4 +32,5 @@ __all__ = [
     "run",
     "sweep",
     "theory",
+    "workload",
 ]
