@@ -31,7 +31,7 @@ from lambdasim.service.router import SyncFrontDoor
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_poller import SqsEventSourceMapping
 from lambdasim.tracing import InvocationLog
-from lambdasim.workload.replay import RecordedDurationDriver
+from lambdasim.workload.replay import AsyncRecordedDriver, RecordedDurationDriver
 from lambdasim.workload.synthetic import arrival_times, named_streams
 
 __all__ = ["run"]
@@ -325,6 +325,20 @@ def run(
             ).schedule_next()
             continue
         svc = services[w.target]
+        if w.invocation == "async" and has_recorded_durations(w.arrivals):
+            AsyncRecordedDriver(
+                sim,
+                w.arrivals,
+                scenario.resolve_path(w.arrivals.path),
+                destinations.dispatchers[w.target],
+                w.source or "api",
+                _payload_extra_requests(w.payload_kb),
+                metrics[w.target],
+                horizon,
+                warmup,
+                scenario.functions[w.target],
+            ).schedule_next()
+            continue
         if w.invocation == "async":
             _AsyncArrivalDriver(
                 sim,

@@ -56,7 +56,7 @@ Deliver = Callable[[Destination | DeadLetter, float], bool]
 class AsyncEvent:
     """One asynchronous event and where it is in its life."""
 
-    __slots__ = ("accepted", "attempts", "deadline", "dispatcher", "retries", "state")
+    __slots__ = ("accepted", "attempts", "deadline", "dispatcher", "duration_s", "retries", "state")
 
     def __init__(self, dispatcher: AsyncDispatcher, accepted: float, max_age: float) -> None:
         self.dispatcher = dispatcher
@@ -65,6 +65,7 @@ class AsyncEvent:
         self.attempts = 0
         self.retries = 0
         self.state = QUEUED
+        self.duration_s: float | None = None  # a trace's recorded duration, for every attempt
 
     def on_invoke_done(self, outcome: int, end: float) -> None:
         """Called by the invoke path when this event's invoke ends."""
@@ -116,11 +117,22 @@ class AsyncDispatcher:
 
     # ------------------------------------------------------------------ intake
 
-    def accept(self, now: float, source: str = "api", duplicate: bool = False) -> None:
-        """An event arrives from ``source`` at ``now`` (the Invoke call returns 202)."""
+    def accept(
+        self,
+        now: float,
+        source: str = "api",
+        duplicate: bool = False,
+        duration_s: float | None = None,
+    ) -> None:
+        """An event arrives from ``source`` at ``now`` (the Invoke call returns 202).
+
+        ``duration_s`` is the handler duration a trace recorded for this event (every attempt
+        runs that long); None draws from the function's distribution.
+        """
         cfg = self.config
         self.metrics.accepted(now, source, duplicate)
         ev = AsyncEvent(self, now, cfg.max_event_age_s)
+        ev.duration_s = duration_s
         if self.service.reserved == 0:
             # RC = 0: straight to the failure path, no retries (aws-lambda-behaviour.md §5).
             self._fail(ev, now, "ReservedConcurrencyZero")
@@ -135,7 +147,7 @@ class AsyncDispatcher:
         self.metrics.depth.up(now)
         if not duplicate and cfg.duplicate_probability > 0.0:
             if self.uniform() < cfg.duplicate_probability:
-                self.accept(now, source, duplicate=True)
+                self.accept(now, source, duplicate=True, duration_s=duration_s)
                 return
         self._dispatch(now)
 
@@ -151,7 +163,7 @@ class AsyncDispatcher:
             if ev.state != QUEUED:  # expired while waiting
                 ready.popleft()
                 continue
-            if invoke(ev.accepted, ev) != ADMITTED:
+            if invoke(ev.accepted, ev, None, ev.duration_s) != ADMITTED:
                 self._pause(now)
                 return
             ready.popleft()

@@ -18,7 +18,12 @@ from lambdasim.service.invoke import ADMITTED
 from lambdasim.service.router import SyncFrontDoor
 from lambdasim.workload.traces import EventBlock
 
-__all__ = ["RecordedDurationDriver", "recorded_duration_factor", "trace_memory_mb"]
+__all__ = [
+    "AsyncRecordedDriver",
+    "RecordedDurationDriver",
+    "recorded_duration_factor",
+    "trace_memory_mb",
+]
 
 
 def trace_memory_mb(spec: TraceArrivals) -> int | None:
@@ -142,4 +147,65 @@ class RecordedDurationDriver:
         d = self.duration
         if self.invoke(now, None, None, d) != ADMITTED:
             self.door.throttled(now, 1, d)
+        self.schedule_next()
+
+
+class AsyncRecordedDriver:
+    """Feeds a trace's asynchronous events, each with its recorded duration, into a function's
+    internal queue (every attempt of the event runs for that duration)."""
+
+    __slots__ = (
+        "dispatcher",
+        "duration",
+        "events",
+        "extra",
+        "horizon",
+        "metrics",
+        "sim",
+        "source",
+        "wake",
+        "warmup",
+    )
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        spec: TraceArrivals,
+        path: Path,
+        dispatcher: Any,
+        source: str,
+        extra_requests: int,
+        metrics: Any,
+        horizon: float,
+        warmup: float,
+        fn: Function,
+    ) -> None:
+        from lambdasim.workload.traces import trace_events
+
+        self.sim = sim
+        self.dispatcher = dispatcher
+        self.source = source
+        self.extra = extra_requests
+        self.metrics = metrics
+        self.horizon = horizon
+        self.warmup = warmup
+        factor = recorded_duration_factor(fn, trace_memory_mb(spec))
+        # formats with recorded durations draw no random numbers: any generator will do
+        self.events = chain(_pairs(trace_events(spec, path, np.random.default_rng(0)), factor))
+        self.duration: float | None = None
+        self.wake = Wakeup(sim, self._fire)
+
+    def schedule_next(self) -> None:
+        """Schedule the next event (none past the horizon)."""
+        ev = next(self.events, None)
+        if ev is None or ev[0] >= self.horizon:
+            return
+        self.duration = ev[1]
+        self.wake.at(ev[0])
+
+    def _fire(self, _ev: Any) -> None:
+        now = self.sim._now
+        if self.extra and now >= self.warmup:
+            self.metrics.extra_requests += self.extra
+        self.dispatcher.accept(now, self.source, duration_s=self.duration)
         self.schedule_next()

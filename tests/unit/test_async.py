@@ -225,3 +225,25 @@ def test_async_latency_counts_from_acceptance(trace_csv: Any) -> None:
     assert a["latency_s"]["p50"] == pytest.approx(2.5, rel=0.01)
     assert res.functions["f"]["invocations"] == 0  # sync counters are for sync requests only
     assert res.functions["f"]["invocations_run"] == 1
+
+
+def test_async_trace_durations_are_used_for_every_attempt(tmp_path: Any) -> None:
+    p = tmp_path / "events.csv"
+    p.write_text("timestamp,duration\n1.0,0.25\n2.0,1.5\n3.0,0.75\n", encoding="utf-8")
+    f = fn(error_rate=1.0, **{"async": {"max_retry_attempts": 1, "retry_delays_s": [10]}})
+    sc = scenario(
+        functions={"f": f},
+        workloads=[
+            {
+                "target": "f",
+                "invocation": "async",
+                "arrivals": {"kind": "trace", "path": str(p), "duration_column": "duration"},
+            }
+        ],
+        horizon_s=100.0,
+    )
+    log = ls.run(sc, trace=True, progress=False).invocations
+    assert log is not None
+    got = sorted(zip(log["arrival_s"], log["duration_s"], strict=True))
+    # two attempts per event (1 retry), each with the event's recorded duration
+    assert got == [(1.0, 0.25), (1.0, 0.25), (2.0, 1.5), (2.0, 1.5), (3.0, 0.75), (3.0, 0.75)]
