@@ -51,6 +51,7 @@ from lambdasim.config.scenario import (
     Scenario,
     Workload,
 )
+from lambdasim.config.streams import Stream, StreamTrigger
 
 __all__ = [
     "ARM64_INIT_FACTOR",
@@ -89,6 +90,8 @@ __all__ = [
     "ScheduleArrivals",
     "ScheduledAction",
     "SqsTrigger",
+    "Stream",
+    "StreamTrigger",
     "SuperposeArrivals",
     "TargetTracking",
     "ThrottleBackoff",

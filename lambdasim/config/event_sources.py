@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from lambdasim.config.base import _Model
+from lambdasim.config.streams import StreamTrigger
 
 __all__ = ["ProvisionedPollers", "SqsTrigger", "Trigger"]
 
@@ -65,3 +66,4 @@ class Trigger(_Model):
     """Poll-based triggers of a function."""
 
     sqs: SqsTrigger | None = None
+    stream: StreamTrigger | None = None

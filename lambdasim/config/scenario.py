@@ -63,6 +63,7 @@ from lambdasim.config.provisioned import (
     provisioned_from_number,
 )
 from lambdasim.config.queues import Queue
+from lambdasim.config.streams import OnFailure, Stream, StreamTrigger
 from lambdasim.config.sweep import SweepSpec
 from lambdasim.schedule import DEFAULT_START
 
@@ -234,6 +235,16 @@ class Workload(_Model):
     message_kb: Annotated[float, Field(gt=0, le=1024, allow_inf_nan=False)] = 1.0
     #: FIFO queues: messages are spread evenly over this many message groups (§7.4).
     message_groups: Annotated[StrictInt, Field(ge=1)] = 1
+    #: Streams (``stream:NAME`` targets): records get one of this many partition keys, spread
+    #: over the shards by hash (§8).
+    partition_keys: Annotated[StrictInt, Field(ge=1)] = 1000
+    #: Streams: the share of records that fail every time they are processed (poison records).
+    poison_probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
+
+    @property
+    def stream(self) -> str | None:
+        """The stream name for a ``stream:NAME`` target, else None."""
+        return self.target[7:] if self.target.startswith("stream:") else None
 
     @property
     def queue(self) -> str | None:
@@ -275,6 +286,8 @@ class Scenario(_Model):
     pricing: Pricing = Pricing()
     #: Named SQS queues / SNS topics used as dead-letter queues and destinations.
     queues: dict[str, Queue] = Field(default_factory=dict)
+    #: Kinesis data streams and DynamoDB streams (§8).
+    streams: dict[str, Stream] = Field(default_factory=dict)
     functions: dict[str, Function]
     workloads: Annotated[list[Workload], Field(min_length=1)]
     output: Output = Output()
@@ -352,6 +365,19 @@ class Scenario(_Model):
                 )
         names = list(self.functions)
         for i, w in enumerate(self.workloads):
+            st = w.stream
+            if st is not None:
+                if st not in self.streams:
+                    hint = difflib.get_close_matches(st, list(self.streams), n=1)
+                    issues.append(
+                        ConfigIssue(
+                            f"workloads.{i}.target",
+                            "unknown stream"
+                            + (f"; did you mean 'stream:{hint[0]}'?" if hint else ""),
+                            w.target,
+                        )
+                    )
+                continue
             q = w.queue
             if q is not None:
                 if q not in self.queues or self.queues[q].kind == "topic":
@@ -480,6 +506,27 @@ class Scenario(_Model):
                         q.redrive_to,
                     )
                 )
+        readers: dict[str, str] = {}
+        for fname, fn in self.functions.items():
+            stt = fn.trigger.stream if fn.trigger is not None else None
+            if stt is None:
+                continue
+            base = f"functions.{fname}.trigger.stream"
+            if stt.name not in self.streams:
+                issues.append(ConfigIssue(f"{base}.name", "unknown stream", stt.name))
+            elif stt.name in readers:
+                issues.append(ConfigIssue(
+                    f"{base}.name", f"stream already read by function '{readers[stt.name]}' "
+                    "(lambdasim models one event source mapping per stream)", stt.name))
+            readers[stt.name] = fname
+            if stt.on_failure is not None and (
+                stt.on_failure.queue not in self.queues
+                or self.queues[stt.on_failure.queue].kind == "fifo"
+            ):
+                issues.append(ConfigIssue(
+                    f"{base}.on_failure.queue",
+                    "must name a declared standard queue or topic (FIFO queues cannot be "
+                    "destinations)", stt.on_failure.queue))
         consumers: dict[str, str] = {}
         for fname, fn in self.functions.items():
             t = fn.trigger.sqs if fn.trigger is not None else None
@@ -578,6 +625,7 @@ def _set_path(data: Any, path: str, value: Any) -> None:
 
 
 register_models(
+    Stream, StreamTrigger, OnFailure,
     ProvisionedConcurrency,
     ScheduledAction,
     TargetTracking,
