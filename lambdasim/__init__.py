@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from lambdasim import dists, fit, theory, workload
+from lambdasim import dists, fit, plotting, theory, workload
 from lambdasim.config import ConfigError, Scenario, load, loads
 from lambdasim.experiment import replicate, sweep
 from lambdasim.results import RunResult
@@ -27,6 +27,7 @@ __all__ = [
     "fit",
     "load",
     "loads",
+    "plotting",
     "read_results",
     "replicate",
     "run",

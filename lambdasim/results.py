@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_poller import SqsEventSourceMapping
 
 __all__ = ["RunResult"]
+
+if TYPE_CHECKING:
+    from lambdasim.plotting import RunPlots
 
 
 def _pkey(p: float) -> str:
@@ -289,6 +292,15 @@ class RunResult:
             pricing_table=self.pricing_table,
             numpy_version=np.__version__,
         )
+
+    @property
+    def plot(self) -> RunPlots:
+        """Plots of this run: ``res.plot.concurrency()``, ``.environments()``, ``.latency()``,
+        ``.cost()``, ``.queue()``, ``.async_events()``, ``.dlq()``, ``.timeline()`` (see
+        :mod:`lambdasim.plotting`); each returns a matplotlib Axes."""
+        from lambdasim.plotting import RunPlots
+
+        return RunPlots(self)
 
     # ------------------------------------------------------------------ cost
 

@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ __all__ = [
 ID_COLUMNS = ("rep", "seed", "function", "status", "error")
 #: The manifest file of a results directory (skipped by pyarrow: it starts with ``_``).
 MANIFEST = "_sweep.json"
+
+if TYPE_CHECKING:
+    from lambdasim.plotting import SweepPlots
 
 _PART = re.compile(r"^part-p(\d+)-r(\d+)-(\d+)\.parquet$")
 
@@ -365,6 +368,14 @@ class SweepResult:
         bad = self.table[self.table["status"] != "ok"]
         cols = ["point", *self.grid, "rep", "error"]
         return bad[cols].drop_duplicates(["point", "rep"]).reset_index(drop=True)
+
+    @property
+    def plot(self) -> SweepPlots:
+        """Plots of this sweep: ``sweep.plot.tradeoff(x_max=..., y_max=...)`` (feasible region
+        shaded) and ``sweep.plot.cold_start_rate(x)`` (see :mod:`lambdasim.plotting`)."""
+        from lambdasim.plotting import SweepPlots
+
+        return SweepPlots(self)
 
     def summary(self, ci: float = 0.95, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Mean and Student-t confidence half-width over replications, per point and function.

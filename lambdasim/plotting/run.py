@@ -1,0 +1,676 @@
+"""Plots of one run (:class:`lambdasim.RunResult`): concurrency, environments, latency, cost,
+queues.
+
+Every function reads only the result, draws on ``ax`` (or a new figure), labels its axes and
+returns the Axes; none calls ``plt.show()`` or changes rcParams.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from lambdasim.plotting._common import function_series, new_axes, pick_function, step, time_scale
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from lambdasim.results import RunResult
+
+__all__ = [
+    "plot_async",
+    "plot_concurrency",
+    "plot_cost",
+    "plot_dlq",
+    "plot_environments",
+    "plot_latency",
+    "plot_queue",
+]
+
+#: A limit this many times above the data is listed in the legend instead of drawn.
+_OFF_SCALE = 2.5
+
+
+def _limit(ax: Axes, value: float, data_max: float, label: str, **style: Any) -> None:
+    if value > _OFF_SCALE * max(data_max, 1.0):
+        ax.plot([], [], label=f"{label} (above the plot)", **style)
+    else:
+        ax.axhline(value, label=label, **style)
+
+
+def plot_concurrency(
+    result: RunResult,
+    *,
+    function: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Concurrent executions over time with the limits drawn and throttles marked.
+
+    Draws ``ConcurrentExecutions`` (maximum per period) and ``ConcurrentExecutionsMean``
+    (time-weighted), the function's reserved concurrency, the allocated provisioned
+    concurrency (``ProvisionedConcurrencyAllocated``) and the account quota. A limit far above
+    the data is named in the legend instead of squashing the plot. Periods with throttles get
+    a red marker at their maximum concurrency.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+    function : str, optional
+        Function name; default the only function, or the account total (``"account"``) when
+        the run has several.
+    ax : matplotlib.axes.Axes, optional
+        Draw here; default a new figure.
+    **kwargs
+        Passed to the line of the per-period maximum (e.g. ``color``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    name = pick_function(result, function, allow_account=True)
+    ax = new_axes(ax)
+    sc = result.scenario
+    horizon = sc.horizon_s
+    scale, xlabel = time_scale(horizon)
+    owner = name
+    cmax = function_series(result, owner, "ConcurrentExecutions")
+    cmean = function_series(result, owner, "ConcurrentExecutionsMean")
+    if cmax is None or cmean is None:  # one function: no account series
+        owner = next(iter(result.functions))
+        cmax = function_series(result, owner, "ConcurrentExecutions")
+        cmean = function_series(result, owner, "ConcurrentExecutionsMean")
+    assert cmax is not None and cmean is not None
+    style = {"label": "max per period", "color": "C0", **kwargs}
+    step(ax, cmax, horizon_s=horizon, scale=scale, **style)
+    step(
+        ax,
+        cmean,
+        horizon_s=horizon,
+        scale=scale,
+        color="C0",
+        alpha=0.5,
+        lw=1,
+        label="time-weighted mean",
+    )
+    top = float(np.nanmax(cmax.to_numpy())) if len(cmax) else 0.0
+    if name != "account":
+        rc = sc.functions[name].reserved_concurrency
+        if rc is not None:
+            _limit(ax, rc, top, f"reserved concurrency {rc}", color="C3", ls="--", lw=1.2)
+        alloc = function_series(result, name, "ProvisionedConcurrencyAllocated")
+        if alloc is not None:
+            step(
+                ax,
+                alloc,
+                horizon_s=horizon,
+                scale=scale,
+                color="C2",
+                ls="-.",
+                lw=1.2,
+                label="provisioned (allocated)",
+            )
+            top = max(top, float(np.nanmax(alloc.to_numpy())))
+        throttles = function_series(result, name, "Throttles")
+    else:
+        parts = [function_series(result, f, "Throttles") for f in result.functions]
+        got = [p for p in parts if p is not None]
+        throttles = pd.concat(got, axis=1).sum(axis=1) if got else None
+    acct = sc.account.concurrency
+    _limit(ax, acct, top, f"account limit {acct}", color="k", ls=":", lw=1.2)
+    if throttles is not None and float(throttles.sum()) > 0:
+        hit = throttles[throttles > 0]
+        period = sc.output.timeseries_step_s
+        y = cmax.reindex(hit.index).to_numpy()
+        ax.scatter(
+            (hit.index.to_numpy() + period / 2) / scale,
+            y,
+            marker="v",
+            color="C3",
+            zorder=5,
+            label=f"throttles: {int(throttles.sum()):,} in {len(hit)} period(s)",
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("concurrent executions")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"{sc.name}: concurrency of {name}")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def environment_layers(result: RunResult, function: str) -> pd.DataFrame:
+    """Per-period mean number of environments by state, from the run's time series.
+
+    Columns ``initialising`` (on-demand INIT, estimated per period as ColdStarts ×
+    InitDuration / period by Little's law), ``busy`` (running a handler, on-demand or
+    provisioned), ``provisioned idle`` (allocated PC minus PC busy, from
+    ``ProvisionedConcurrencyUtilization``) and ``idle warm`` (the rest of
+    ``EnvironmentsMean``), indexed by period start (seconds).
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+    function : str
+        Function name.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+
+    def get(metric: str, default: pd.Series | None = None) -> pd.Series:
+        s = function_series(result, function, metric)
+        if s is None:
+            if default is None:
+                raise ValueError(f"the run has no {metric} series for {function}")
+            return default
+        return s.fillna(0.0)
+
+    envs = get("EnvironmentsMean")
+    zero = pd.Series(0.0, index=envs.index)
+    conc = get("ConcurrentExecutionsMean")
+    period = result.scenario.output.timeseries_step_s
+    alloc = get("ProvisionedConcurrencyAllocated", zero)
+    pc_busy = get("ProvisionedConcurrencyUtilization", zero) * alloc
+    init = (get("ColdStarts") * get("InitDuration", zero) / period).clip(lower=0.0)
+    init = init.where(init <= conc - pc_busy, (conc - pc_busy).clip(lower=0.0))
+    busy = (conc - init).clip(lower=0.0)
+    pc_idle = (alloc - pc_busy).clip(lower=0.0)
+    idle = (envs - conc - pc_idle).clip(lower=0.0)
+    return pd.DataFrame(
+        {"initialising": init, "busy": busy, "provisioned idle": pc_idle, "idle warm": idle}
+    )
+
+
+def plot_environments(
+    result: RunResult,
+    *,
+    function: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Execution environments over time, stacked: initialising, busy, provisioned idle, idle warm.
+
+    Per-period time-weighted means (see :func:`environment_layers` for how each layer is
+    derived); the black line is ``EnvironmentsMean`` itself.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+    function : str, optional
+        Function name (required when the run has several).
+    ax : matplotlib.axes.Axes, optional
+        Draw here; default a new figure.
+    **kwargs
+        Passed to every ``fill_between`` (e.g. ``alpha``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    name = pick_function(result, function)
+    ax = new_axes(ax)
+    horizon = result.scenario.horizon_s
+    scale, xlabel = time_scale(horizon)
+    layers = environment_layers(result, name)
+    t = np.append(layers.index.to_numpy(dtype=np.float64), horizon) / scale
+    colors = {"initialising": "C1", "busy": "C0", "provisioned idle": "C2", "idle warm": "C7"}
+    base = np.zeros(len(t))
+    style = {"alpha": 0.8, "lw": 0, **kwargs}
+    for col in layers.columns:
+        v = layers[col].to_numpy(dtype=np.float64)
+        if not np.any(v > 0) and col == "provisioned idle":
+            continue
+        top = base + np.append(v, v[-1] if v.size else 0.0)
+        ax.fill_between(t, base, top, step="post", label=col, color=colors[col], **style)
+        base = top
+    envs = function_series(result, name, "EnvironmentsMean")
+    if envs is not None:
+        step(ax, envs, horizon_s=horizon, scale=scale, color="k", lw=0.8, label="environments")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("environments (mean per period)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"{result.scenario.name}: execution environments of {name}")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = np.sort(values)
+    return x, np.arange(1, x.size + 1) / x.size
+
+
+def plot_latency(
+    result: RunResult,
+    *,
+    function: str | None = None,
+    percentiles: tuple[float, ...] = (50.0, 99.0, 99.9),
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Latency distribution (CDF, log time axis) with percentiles marked, split warm vs cold.
+
+    With the per-invocation log (``ls.run(..., trace=True)``) the CDFs are exact: every
+    succeeded invoke from arrival to end, all of them and split by warm and cold start.
+    Without it the CDF of all succeeded synchronous requests (client latency, retries
+    included) is read from the run's log-bucket histogram (≤ 1 % relative error); it has no
+    warm/cold split, which the title says.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+    function : str, optional
+        Function name (required when the run has several).
+    percentiles : tuple of float
+        Percentiles marked with vertical lines.
+    ax : matplotlib.axes.Axes, optional
+        Draw here; default a new figure.
+    **kwargs
+        Passed to the line of all requests.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    name = pick_function(result, function)
+    ax = new_axes(ax)
+    inv = result.invocations
+    title = f"{result.scenario.name}: latency of {name}"
+    if inv is not None:
+        rows = inv[(inv["function"] == name) & (inv["outcome"] == "succeeded")]
+        lat = rows["latency_s"].to_numpy(dtype=np.float64)
+        if lat.size == 0:
+            raise ValueError(f"no succeeded invokes of {name} in the invocation log")
+        x, y = _cdf(lat)
+        ax.step(x, y, where="post", **{"label": f"all ({lat.size:,})", "color": "k", **kwargs})
+        for cold, label, color in ((False, "warm", "C0"), (True, "cold", "C1")):
+            part = rows.loc[rows["cold"] == cold, "latency_s"].to_numpy(dtype=np.float64)
+            if part.size:
+                x, y = _cdf(part)
+                ax.step(x, y, where="post", color=color, label=f"{label} ({part.size:,})")
+        marks = np.percentile(lat, percentiles)
+        xlabel = "latency (s): arrival to end of the invoke"
+    else:
+        hists = getattr(result, "_histograms", {}).get(name)
+        if hists is None:
+            raise ValueError(f"the run has no latency histogram for {name}")
+        hist = hists[0] if hists[0].count > 0 else hists[1]
+        what = "latency" if hists[0].count > 0 else "duration"
+        if hist.count == 0:
+            raise ValueError(f"{name} has no finished requests to plot")
+        qs = np.concatenate([np.linspace(0.0, 0.99, 199)[1:], 1 - np.geomspace(1e-2, 1e-5, 60)])
+        xs = np.asarray(hist.quantiles(list(qs)), dtype=np.float64)
+        ax.step(xs, qs, where="post", **{"label": f"all ({hist.count:,})", "color": "k", **kwargs})
+        marks = np.asarray(hist.quantiles([p / 100 for p in percentiles]), dtype=np.float64)
+        xlabel = (
+            "client latency (s)" if what == "latency" else "duration (s)"
+        ) + ", from histograms"
+        title += " (warm/cold split: run with trace=True)"
+    for p, v in zip(percentiles, marks, strict=True):
+        if np.isfinite(v) and v > 0:
+            ax.axvline(v, color="0.4", ls=":", lw=1)
+            ax.annotate(
+                f"p{p:g} {v * 1000:.0f} ms" if v < 1 else f"p{p:g} {v:.2f} s",
+                (v, 0.02 + 0.3 * (p / 100) ** 8),
+                rotation=90,
+                fontsize=7,
+                xytext=(2, 0),
+                textcoords="offset points",
+            )
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.01)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("fraction of requests ≤ x")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def cost_breakdown(result: RunResult) -> pd.DataFrame:
+    """Cost of the simulated window in USD by component, one row per function.
+
+    Columns ``requests``, ``duration`` (ephemeral storage included), ``provisioned`` and
+    ``SQS`` (a queue's request cost goes to the function it triggers, plus that mapping's
+    provisioned pollers); queues no function consumes (DLQs) get a row ``queue:NAME``.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    cost = result.cost
+    out = pd.DataFrame(
+        {
+            "requests": cost["requests_usd"],
+            "duration": cost["duration_usd"] + cost["ephemeral_usd"],
+            "provisioned": cost["provisioned_usd"],
+            "SQS": 0.0,
+        }
+    ).astype("float64")
+    consumed: set[str] = set()
+    for fname, block in result.functions.items():
+        sqs = block.get("sqs")
+        if sqs:
+            q = str(sqs["queue"])
+            consumed.add(q)
+            q_usd = float(result.queues.get(q, {}).get("cost_usd", 0.0))
+            out.loc[fname, "SQS"] = q_usd + float(sqs.get("epu_cost_usd", 0.0))
+    for q, block in result.queues.items():
+        if q not in consumed and "cost_usd" in block:
+            out.loc[f"queue:{q}"] = [0.0, 0.0, 0.0, float(block["cost_usd"])]
+    out.index.name = "function"
+    return out
+
+
+def plot_cost(
+    result: RunResult,
+    *,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Cost breakdown per function: requests, duration, provisioned concurrency and SQS.
+
+    Stacked horizontal bars of :func:`cost_breakdown` (USD of the simulated window, after
+    warm-up); components that are zero everywhere are left out.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+    ax : matplotlib.axes.Axes, optional
+        Draw here; default a new figure.
+    **kwargs
+        Passed to every ``barh``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    table = cost_breakdown(result)
+    ax = new_axes(ax, figsize=(8.0, 1.2 + 0.5 * len(table)))
+    y = np.arange(len(table))
+    left = np.zeros(len(table))
+    colors = {"requests": "C0", "duration": "C1", "provisioned": "C2", "SQS": "C4"}
+    for col in table.columns:
+        v = table[col].to_numpy(dtype=np.float64)
+        if not np.any(v > 0):
+            continue
+        ax.barh(y, v, left=left, label=col, color=colors[col], **kwargs)
+        left = left + v
+    for yi, total in zip(y, left, strict=True):
+        ax.annotate(
+            f"${total:,.4g}",
+            (total, yi),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(y, [str(i) for i in table.index])
+    ax.invert_yaxis()
+    window = result.scenario.horizon_s - result.scenario.warmup_s
+    ax.set_xlabel(f"USD for the simulated {window:,.0f} s ({result.pricing_table})")
+    ax.set_ylabel("function")
+    ax.set_xlim(right=max(float(left.max()) * 1.2, 1e-9))
+    ax.set_title(f"{result.scenario.name}: cost breakdown")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def _sqs_queues(result: RunResult) -> list[str]:
+    return [q for q, b in result.queues.items() if b.get("kind") != "topic"]
+
+
+def plot_queue(
+    result: RunResult,
+    *,
+    queue: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """An SQS queue over time: messages visible and in flight, and the age of the oldest one.
+
+    Left axis: ``ApproximateNumberOfMessagesVisible`` (maximum and mean per period) and
+    ``ApproximateNumberOfMessagesNotVisible``; right axis (a twin Axes, at
+    ``ax.right_ax``): ``ApproximateAgeOfOldestMessage`` in seconds.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+    queue : str, optional
+        Queue name; default the queue a function consumes, if there is exactly one.
+    ax : matplotlib.axes.Axes, optional
+        Draw here; default a new figure.
+    **kwargs
+        Passed to the backlog line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The left Axes.
+    """
+    queues = _sqs_queues(result)
+    if queue is None:
+        consumed = [str(b["sqs"]["queue"]) for b in result.functions.values() if "sqs" in b]
+        pick = consumed if len(consumed) == 1 else queues if len(queues) == 1 else []
+        if not pick:
+            raise ValueError(f"pass queue= one of {queues}")
+        queue = pick[0]
+    if queue not in queues:
+        raise KeyError(f"unknown SQS queue '{queue}'; known: {queues}")
+    ax = new_axes(ax)
+    horizon = result.scenario.horizon_s
+    scale, xlabel = time_scale(horizon)
+    owner = f"queue:{queue}"
+    vis = function_series(result, owner, "ApproximateNumberOfMessagesVisible")
+    vis_mean = function_series(result, owner, "ApproximateNumberOfMessagesVisibleMean")
+    nv = function_series(result, owner, "ApproximateNumberOfMessagesNotVisible")
+    age = function_series(result, owner, "ApproximateAgeOfOldestMessage")
+    handles = []
+    if vis is not None:
+        style = {"color": "C0", "label": "visible (max)", **kwargs}
+        handles += step(ax, vis, horizon_s=horizon, scale=scale, **style)
+    if vis_mean is not None:
+        handles += step(
+            ax,
+            vis_mean,
+            horizon_s=horizon,
+            scale=scale,
+            color="C0",
+            alpha=0.5,
+            lw=1,
+            label="visible (mean)",
+        )
+    if nv is not None:
+        handles += step(
+            ax, nv, horizon_s=horizon, scale=scale, color="C2", lw=1, label="in flight (max)"
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("messages")
+    ax.set_ylim(bottom=0)
+    if age is not None:
+        right = ax.twinx()
+        handles += step(
+            right,
+            age,
+            horizon_s=horizon,
+            scale=scale,
+            color="C3",
+            ls="--",
+            label="age of oldest message",
+        )
+        right.set_ylabel("age of oldest message (s)")
+        right.set_ylim(bottom=0)
+        ax.right_ax = right  # type: ignore[attr-defined]
+    ax.set_title(f"{result.scenario.name}: SQS queue {queue}")
+    ax.legend(handles=handles, loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_async(
+    result: RunResult,
+    *,
+    function: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """A function's asynchronous event queue: depth and event age over time.
+
+    Left axis: ``AsyncQueueDepth`` (maximum and mean per period); right axis (``ax.right_ax``):
+    ``AsyncEventAge`` (mean age of events when invoked, seconds, per period).
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+    function : str, optional
+        Function name; default the only function invoked asynchronously.
+    ax : matplotlib.axes.Axes, optional
+        Draw here; default a new figure.
+    **kwargs
+        Passed to the queue-depth line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The left Axes.
+    """
+    async_fns = [f for f, b in result.functions.items() if "async" in b]
+    if function is None:
+        if len(async_fns) != 1:
+            raise ValueError(f"pass function= one of the async functions {async_fns}")
+        function = async_fns[0]
+    if function not in async_fns:
+        raise KeyError(f"'{function}' is not invoked asynchronously; those are {async_fns}")
+    ax = new_axes(ax)
+    horizon = result.scenario.horizon_s
+    scale, xlabel = time_scale(horizon)
+    handles = []
+    depth = function_series(result, function, "AsyncQueueDepth")
+    depth_mean = function_series(result, function, "AsyncQueueDepthMean")
+    age = function_series(result, function, "AsyncEventAge")
+    if depth is not None:
+        style = {"color": "C0", "label": "events queued (max)", **kwargs}
+        handles += step(ax, depth, horizon_s=horizon, scale=scale, **style)
+    if depth_mean is not None:
+        handles += step(
+            ax,
+            depth_mean,
+            horizon_s=horizon,
+            scale=scale,
+            color="C0",
+            alpha=0.5,
+            lw=1,
+            label="events queued (mean)",
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("events in the async queue")
+    ax.set_ylim(bottom=0)
+    if age is not None:
+        right = ax.twinx()
+        handles += step(
+            right,
+            age,
+            horizon_s=horizon,
+            scale=scale,
+            color="C3",
+            ls="--",
+            label="event age at invoke (mean)",
+        )
+        right.set_ylabel("event age (s)")
+        right.set_ylim(bottom=0)
+        ax.right_ax = right  # type: ignore[attr-defined]
+    ax.set_title(f"{result.scenario.name}: async events of {function}")
+    ax.legend(handles=handles, loc="upper right", fontsize="small")
+    return ax
+
+
+def failure_queues(result: RunResult) -> list[str]:
+    """Queues that receive failures: async DLQs and on-failure queues, SQS redrive targets."""
+    sc = result.scenario
+    names: list[str] = []
+    for fn in sc.functions.values():
+        a = fn.async_
+        if a is not None:
+            if a.dead_letter is not None:
+                names.append(a.dead_letter.queue)
+            if a.on_failure is not None and a.on_failure.queue is not None:
+                names.append(a.on_failure.queue)
+    for q in sc.queues.values():
+        if q.redrive_to is not None:
+            names.append(q.redrive_to)
+    return list(dict.fromkeys(names))
+
+
+def plot_dlq(
+    result: RunResult,
+    *,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Arrivals per period at every dead-letter / on-failure queue, and dropped async events.
+
+    Plots ``NumberOfMessagesSent`` (``NumberOfMessagesPublished`` for topics) of each queue
+    from :func:`failure_queues`, and ``AsyncEventsDropped`` of functions that dropped events.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+    ax : matplotlib.axes.Axes, optional
+        Draw here; default a new figure.
+    **kwargs
+        Passed to every line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If the scenario has no failure queue and no async function.
+    """
+    queues = failure_queues(result)
+    async_fns = [f for f, b in result.functions.items() if "async" in b]
+    if not queues and not async_fns:
+        raise ValueError("the scenario has no DLQ, on-failure queue or redrive target")
+    ax = new_axes(ax)
+    horizon = result.scenario.horizon_s
+    scale, xlabel = time_scale(horizon)
+    for q in queues:
+        owner = f"queue:{q}"
+        s = function_series(result, owner, "NumberOfMessagesSent")
+        if s is None:
+            s = function_series(result, owner, "NumberOfMessagesPublished")
+        if s is not None:
+            step(ax, s, horizon_s=horizon, scale=scale, label=f"to {q} ({s.sum():,.0f})", **kwargs)
+    for f in async_fns:
+        s = function_series(result, f, "AsyncEventsDropped")
+        if s is not None and float(s.sum()) > 0:
+            step(
+                ax,
+                s,
+                horizon_s=horizon,
+                scale=scale,
+                ls="--",
+                label=f"AsyncEventsDropped of {f} ({s.sum():,.0f}; DLQ/destination included)",
+                **kwargs,
+            )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"messages per {result.scenario.output.timeseries_step_s:g} s")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"{result.scenario.name}: failed events (DLQ and on-failure arrivals)")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
