@@ -140,6 +140,7 @@ _TAGS = {
     "gamma",
     "empirical",
     "preset",
+    "measured",
     "dist",
     "poisson",
     "trace",

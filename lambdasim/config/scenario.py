@@ -19,7 +19,9 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from lambdasim import dists
@@ -41,10 +43,8 @@ from lambdasim.config.async_invoke import AsyncConfig, DeadLetter, Destination, 
 from lambdasim.config.base import Fraction, NonNegFloat, PosFloat, _Model
 from lambdasim.config.distributions import (
     ColdStartPreset,
-    ColdStartSpec,
     ConstantDist,
     ConstantDuration,
-    DistSpec,
     DurationSpec,
     EmpiricalDuration,
     ExponentialDuration,
@@ -63,6 +63,16 @@ from lambdasim.config.provisioned import (
     provisioned_from_number,
 )
 from lambdasim.config.queues import Queue
+from lambdasim.config.runtime import (
+    FunctionColdStartSpec,
+    KeepAlivePreset,
+    KeepAliveSpec,
+    MeasuredColdStart,
+    PackageMb,
+    check_limit,
+    check_package_mb,
+    check_runtime,
+)
 from lambdasim.config.streams import OnFailure, Stream, StreamTrigger
 from lambdasim.config.sweep import SweepSpec
 from lambdasim.schedule import DEFAULT_START
@@ -138,12 +148,21 @@ class Function(_Model):
     reserved_concurrency: Annotated[StrictInt, Field(ge=0)] | None = None
     #: Handler duration (CloudWatch Duration), optionally scaled by memory.
     duration: DurationSpec
-    #: INIT duration of a new execution environment (§2).
-    cold_start: ColdStartSpec = ColdStartPreset(preset="python")
-    #: Idle time before an environment is reclaimed, drawn per idle period. Default 600 s (§13).
-    keep_alive_s: Annotated[DistSpec, Field(discriminator="dist")] = ConstantDist(
-        dist="constant", value_s=600.0
-    )
+    #: Runtime identifier (python3.12, nodejs22.x, java21, java21-snapstart, dotnet8,
+    #: provided.al2023, rust, ...); used by ``cold_start: {model: measured}`` (§2.2).
+    runtime: str | None = None
+    #: Zipped deployment package, MB; ≤ 250 (the unzipped limit bounds the zip too), above 50 needs
+    #: an S3 upload (§3). Raises INIT under ``cold_start: {model: measured}``. null = hello world.
+    package_mb: PackageMb | None = None
+    #: Attached to a VPC: adds INIT only with ``cold_start: {model: measured, era: aws-2018}``
+    #: (pre-Hyperplane, §2.3).
+    vpc: StrictBool = False
+    #: INIT duration of a new execution environment (§2): a distribution, ``{preset: RUNTIME}`` or
+    #: ``{model: measured}``.
+    cold_start: FunctionColdStartSpec = ColdStartPreset(preset="python")
+    #: Idle time before an environment is reclaimed, drawn per idle period: a distribution or
+    #: ``{preset: aws-2019 | aws-2020 | aws-2025}`` (§1.4). Default 600 s (§13).
+    keep_alive_s: KeepAliveSpec = ConstantDist(dist="constant", value_s=600.0)
     #: Environments are retired when idle after this age; AWS: "every few hours", observed
     #: ≈ 2 h (§1.4, §13). null = never.
     max_lifetime_s: PosFloat | None = 7200.0
@@ -178,11 +197,40 @@ class Function(_Model):
     def _keep_alive_shorthand(cls, v: Any) -> Any:
         return _number_is_constant(v)
 
+    @field_validator("memory_mb", "timeout_s", "ephemeral_storage_mb", mode="before")
+    @classmethod
+    def _aws_limits(cls, v: Any, info: ValidationInfo) -> Any:
+        return check_limit(info.field_name, v)  # the message names the limit (§3)
+
+    @field_validator("runtime")
+    @classmethod
+    def _runtime_known(cls, v: str | None) -> str | None:
+        return check_runtime(v)
+
+    @field_validator("package_mb")
+    @classmethod
+    def _package_limit(cls, v: float | None) -> float | None:
+        return check_package_mb(v)
+
+    @model_validator(mode="after")
+    def _measured_needs_runtime(self) -> Function:
+        if isinstance(self.cold_start, MeasuredColdStart) and self.runtime is None:
+            raise ValueError(
+                "cold_start: {model: measured} needs the function's runtime "
+                "(e.g. runtime: python3.12)"
+            )
+        return self
+
     def cold_start_dist(self) -> dists.Distribution:
         """The INIT-duration distribution for this function's architecture."""
         cs = self.cold_start
         if isinstance(cs, ColdStartPreset):
             return cs.build_for(self.architecture)
+        if isinstance(cs, MeasuredColdStart):
+            assert self.runtime is not None  # checked by _measured_needs_runtime
+            return cs.build_for(
+                self.runtime, self.architecture, self.memory_mb, self.package_mb, self.vpc
+            )
         return cs.build()
 
     def duration_factor(self) -> float:
@@ -658,6 +706,8 @@ register_models(
     ScheduleArrivals,
     SuperposeArrivals,
     ColdStartPreset,
+    MeasuredColdStart,
+    KeepAlivePreset,
     ConstantDuration,
     ExponentialDuration,
     UniformDuration,
