@@ -10,9 +10,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from lambdasim import dists, fit, plotting, theory, workload
+from lambdasim import coldstart, dists, fit, plotting, theory, workload
 from lambdasim.config import ConfigError, Scenario, load, loads
 from lambdasim.experiment import replicate, sweep
+from lambdasim.power import power_curve
 from lambdasim.results import RunResult
 from lambdasim.simulation import run
 from lambdasim.sweep_results import SweepResult, read_results
@@ -23,11 +24,13 @@ __all__ = [
     "Scenario",
     "SweepResult",
     "__version__",
+    "coldstart",
     "dists",
     "fit",
     "load",
     "loads",
     "plotting",
+    "power_curve",
     "read_results",
     "replicate",
     "run",
