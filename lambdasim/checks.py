@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lambdasim.coldstart import PACKAGE_LIMIT_ZIPPED_MB
 from lambdasim.config import ConfigIssue, ConstantArrivals, PoissonArrivals, Scenario, TraceArrivals
 from lambdasim.config.errors import MISSING
 
@@ -79,6 +80,16 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
                         p99i,
                     )
                 )
+        if fn.package_mb is not None and fn.package_mb > PACKAGE_LIMIT_ZIPPED_MB:
+            out.append(
+                ConfigIssue(
+                    f"{base}.package_mb",
+                    f"a zip above the {PACKAGE_LIMIT_ZIPPED_MB:g} MB direct-upload limit must be "
+                    "deployed through S3, and must still unzip to 250 MB or less "
+                    "(aws-lambda-behaviour.md §3)",
+                    fn.package_mb,
+                )
+            )
     # Offered load against the concurrency each function can get.
     unreserved = sc.account.concurrency - sum(
         f.reserved_concurrency or 0 for f in sc.functions.values()
