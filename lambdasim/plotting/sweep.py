@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,7 +23,7 @@ def _short(key: str) -> str:
 
 
 def _point_label(row: pd.Series, keys: list[str]) -> str:
-    return ", ".join(f"{_short(k)}={row[k]}" for k in keys)
+    return " / ".join(str(row[k]) for k in keys)
 
 
 def plot_tradeoff(
@@ -35,6 +35,7 @@ def plot_tradeoff(
     ci: float = 0.95,
     x_max: float | None = None,
     y_max: float | None = None,
+    constraints: Mapping[str, float] | None = None,
     annotate: bool = True,
     ax: Axes | None = None,
     **kwargs: Any,
@@ -43,8 +44,9 @@ def plot_tradeoff(
 
     One marker per grid point (and function) at the means over replications, with Student-t
     error bars at level ``ci`` in both directions. With ``x_max`` and/or ``y_max`` the region
-    meeting both bounds is shaded, points whose means fall outside it are drawn hollow, and the
-    feasible point with the lowest mean ``x`` is starred.
+    meeting both bounds is shaded. Points whose means miss a bound (or one of ``constraints``)
+    are drawn hollow, and the feasible point with the lowest mean ``x`` is starred. Point labels
+    are the grid values in grid order (the legend title names the parameters).
 
     Parameters
     ----------
@@ -58,6 +60,9 @@ def plot_tradeoff(
         Confidence level of the error bars.
     x_max, y_max : float, optional
         Upper bounds of the feasible region (e.g. a p99 target).
+    constraints : mapping of str to float, optional
+        More upper bounds on other metrics' means, e.g. ``{"throttle_rate": 0.001}``: points
+        missing one are hollow and never starred (as in :meth:`SweepResult.best`).
     annotate : bool
         Label each point with its grid values.
     ax : matplotlib.axes.Axes, optional
@@ -70,7 +75,8 @@ def plot_tradeoff(
     matplotlib.axes.Axes
     """
     ax = new_axes(ax, figsize=(7.0, 5.0))
-    s = sweep.summary(ci=ci, metrics=[x, y])
+    cons = dict(constraints or {})
+    s = sweep.summary(ci=ci, metrics=list(dict.fromkeys([x, y, *cons])))
     keys = list(sweep.grid)
     names = [function] if function is not None else list(dict.fromkeys(s["function"]))
     best: tuple[float, float, float, str] | None = None
@@ -85,6 +91,8 @@ def plot_tradeoff(
             ok &= xv <= x_max
         if y_max is not None:
             ok &= yv <= y_max
+        for metric, bound in cons.items():
+            ok &= rows[metric].to_numpy(dtype=np.float64) <= bound
         color = f"C{i % 10}"
         xerr = rows[f"{x}_ci"].fillna(0.0).to_numpy(dtype=np.float64)
         yerr = rows[f"{y}_ci"].fillna(0.0).to_numpy(dtype=np.float64)
@@ -108,7 +116,7 @@ def plot_tradeoff(
                     xytext=(4, 4),
                     textcoords="offset points",
                 )
-        if (x_max is not None or y_max is not None) and ok.any():
+        if (x_max is not None or y_max is not None or cons) and ok.any():
             k = int(np.argmin(np.where(ok, xv, np.inf)))
             if best is None or xv[k] < best[0]:
                 best = (float(xv[k]), float(yv[k]), float(k), _point_label(rows.iloc[k], keys))
@@ -126,22 +134,26 @@ def plot_tradeoff(
             ax.axvline(x_max, color="C2", ls="--", lw=1)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        if best is not None:
-            ax.scatter(
-                [best[0]],
-                [best[1]],
-                marker="*",
-                s=250,
-                color="gold",
-                edgecolor="k",
-                zorder=5,
-                label=f"lowest {x} meeting the bounds",
-            )
+    if best is not None:
+        ax.scatter(
+            [best[0]],
+            [best[1]],
+            marker="*",
+            s=250,
+            color="gold",
+            edgecolor="k",
+            zorder=5,
+            label=f"lowest {x} meeting the bounds",
+        )
     ax.set_xlabel(f"{x} (mean, {ci:.0%} CI)")
     ax.set_ylabel(f"{y} (mean, {ci:.0%} CI)")
     ax.set_title(f"{sweep.attrs.get('scenario', 'sweep')}: {y} against {x}")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize="small")
+    title = "points: " + " / ".join(_short(k) for k in keys) if annotate and keys else None
+    handles, labels = ax.get_legend_handles_labels()
+    if handles or title:
+        ax.legend(
+            handles, labels, loc="best", fontsize="small", title=title, title_fontsize="small"
+        )
     return ax
 
 

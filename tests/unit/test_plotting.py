@@ -294,3 +294,17 @@ def test_no_pyplot_on_import_and_no_rcparams_change(run: ls.RunResult) -> None:
     code = "import sys, lambdasim; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_tradeoff_constraints_on_other_metrics(sweep: ls.SweepResult) -> None:
+    s = sweep.summary(metrics=["cost_usd", "latency_p99_s", "cold_start_rate"])
+    bound = float(s["cold_start_rate"].median())
+    ax = sweep.plot.tradeoff(
+        y_max=float(s["latency_p99_s"].max()) * 2, constraints={"cold_start_rate": bound}
+    )
+    ok = s[s["cold_start_rate"] <= bound]
+    assert 0 < len(ok) < len(s)  # some points are ruled out by the extra constraint
+    star = ax.collections[-1].get_offsets()[0]
+    assert star[0] == pytest.approx(ok["cost_usd"].min())
+    legend = ax.get_legend()
+    assert legend is not None and "memory_mb / keep_alive_s" in legend.get_title().get_text()
