@@ -37,7 +37,7 @@ def _limit(ax: Axes, value: float, data_max: float, label: str, **style: Any) ->
     if value > _OFF_SCALE * max(data_max, 1.0):
         ax.plot([], [], label=f"{label} (above the plot)", **style)
     else:
-        ax.axhline(value, label=label, **style)
+        ax.axhline(value, label=label, zorder=1, **style)
 
 
 def plot_concurrency(
@@ -135,6 +135,7 @@ def plot_concurrency(
         )
     ax.set_xlabel(xlabel)
     ax.set_ylabel("concurrent executions")
+    ax.margins(y=0.08)  # keep a line at the maximum off the frame
     ax.set_ylim(bottom=0)
     ax.set_title(f"{sc.name}: concurrency of {name}")
     ax.legend(loc="best", fontsize="small")
@@ -514,7 +515,7 @@ def plot_queue(
         right.set_ylim(bottom=0)
         ax.right_ax = right  # type: ignore[attr-defined]
     ax.set_title(f"{result.scenario.name}: SQS queue {queue}")
-    ax.legend(handles=handles, loc="upper right", fontsize="small")
+    ax.legend(handles=handles, loc="upper left", fontsize="small")
     return ax
 
 
