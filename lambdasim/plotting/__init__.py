@@ -28,17 +28,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lambdasim.plotting.queues import failure_queues, plot_async, plot_dlq, plot_queue
 from lambdasim.plotting.run import (
     cost_breakdown,
     environment_layers,
-    failure_queues,
-    plot_async,
     plot_concurrency,
     plot_cost,
-    plot_dlq,
     plot_environments,
     plot_latency,
-    plot_queue,
 )
 from lambdasim.plotting.sweep import plot_cold_start_rate, plot_tradeoff
 from lambdasim.plotting.teaching import (
