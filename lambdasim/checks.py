@@ -97,7 +97,7 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
     load: dict[str, float] = {}
     for w in sc.workloads:
         a = w.arrivals
-        if w.queue is None and isinstance(a, PoissonArrivals | ConstantArrivals):
+        if w.target in sc.functions and isinstance(a, PoissonArrivals | ConstantArrivals):
             fn = sc.functions[w.target]
             load[w.target] = load.get(w.target, 0.0) + a.rate_per_s * (
                 fn.duration.build().mean * fn.duration_factor()

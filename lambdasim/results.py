@@ -15,12 +15,14 @@ import pandas as pd
 from lambdasim import cost as costmod
 from lambdasim import provisioned_results as pres
 from lambdasim import queue_results as qres
+from lambdasim import stream_results as sres
 from lambdasim.config import Scenario
 from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
 from lambdasim.service.destinations import TopicSink
 from lambdasim.service.provisioned import ProvisionedPool
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_poller import SqsEventSourceMapping
+from lambdasim.service.streams import StreamMapping
 
 __all__ = ["RunResult"]
 
@@ -95,6 +97,7 @@ class RunResult:
     account: dict[str, Any]
     functions: dict[str, dict[str, Any]]
     queues: dict[str, dict[str, Any]]
+    streams: dict[str, dict[str, Any]]
     wall_s: float
     invocations: pd.DataFrame | None = None
     _histograms: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -117,6 +120,7 @@ class RunResult:
         topics: Mapping[str, TopicSink] | None = None,
         mappings: Mapping[str, SqsEventSourceMapping] | None = None,
         provisioned: Mapping[str, ProvisionedPool] | None = None,
+        streams: Mapping[str, StreamMapping] | None = None,
         invocations: pd.DataFrame | None,
     ) -> RunResult:
         horizon = scenario.horizon_s
@@ -250,6 +254,12 @@ class RunResult:
             ts_frames.append(
                 qres.queue_series(q, times, edges, step, n, horizon, _level_periods, _long)
             )
+        stream_block: dict[str, dict[str, Any]] = {}
+        for sname, sm in (streams or {}).items():
+            stream_block[sname] = sres.stream_block(sm)
+            ts_frames.append(
+                sres.stream_series(sm, times, edges, step, n, horizon, _level_periods, _long)
+            )
         for fname, esm in (mappings or {}).items():
             funcs[fname]["sqs"] = qres.esm_block(esm, table, region, edges, warmup, horizon)
             ts_frames.append(
@@ -273,6 +283,7 @@ class RunResult:
             account=account,
             functions=funcs,
             queues=queue_block,
+            streams=stream_block,
             wall_s=wall_s,
             invocations=invocations,
             _histograms={n_: (m.latency, m.duration) for n_, m in metrics.items()},
@@ -362,6 +373,7 @@ class RunResult:
             "functions": self.functions,
             "account": self.account,
             "queues": self.queues,
+            "streams": self.streams,
             "cost_usd": {
                 "total": lam + sqs + epu,
                 "lambda": lam,

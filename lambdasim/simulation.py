@@ -30,6 +30,7 @@ from lambdasim.service.provisioned import ProvisionedPool
 from lambdasim.service.router import SyncFrontDoor
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_poller import SqsEventSourceMapping
+from lambdasim.service.streams import StreamMapping, StreamMetrics
 from lambdasim.tracing import InvocationLog
 from lambdasim.workload.replay import AsyncRecordedDriver, RecordedDurationDriver
 from lambdasim.workload.synthetic import arrival_times, named_streams
@@ -125,6 +126,42 @@ class _AsyncArrivalDriver:
         if self.extra and now >= self.warmup:
             self.metrics.extra_requests += self.extra
         self.dispatcher.accept(now, self.source)
+        self.schedule_next()
+
+
+class _StreamPutDriver:
+    """Puts one workload's records on a stream (PutRecord at each arrival)."""
+
+    __slots__ = ("horizon", "keys", "mapping", "poison", "sim", "times", "uniform", "wake")
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        blocks: Iterator[np.ndarray],
+        mapping: StreamMapping,
+        keys: int,
+        poison: float,
+        uniform: Callable[[], float],
+        horizon: float,
+    ) -> None:
+        self.sim = sim
+        self.mapping = mapping
+        self.keys = keys
+        self.poison = poison
+        self.uniform = uniform
+        self.horizon = horizon
+        self.times = chain.from_iterable(b.tolist() for b in blocks)
+        self.wake = Wakeup(sim, self._fire)
+
+    def schedule_next(self) -> None:
+        t = next(self.times, None)
+        if t is not None and t < self.horizon:
+            self.wake.at(t)
+
+    def _fire(self, _ev: Any) -> None:
+        key = int(self.uniform() * self.keys)  # uniform over the partition keys
+        poison = self.poison > 0.0 and self.uniform() < self.poison
+        self.mapping.put(self.sim._now, key, poison)
         self.schedule_next()
 
 
@@ -286,6 +323,23 @@ def run(
             )
     sinks: dict[str, RecordSink] = {**sqs_queues, **topics}
     destinations = Destinations(sinks)
+    # Kinesis / DynamoDB streams and their mappings (one per stream)
+    stream_maps: dict[str, StreamMapping] = {}
+    for name, fn in scenario.functions.items():
+        st = fn.trigger.stream if fn.trigger is not None else None
+        if st is None:
+            continue
+        scfg = scenario.streams[st.name]
+        of = st.on_failure
+        stream_maps[st.name] = StreamMapping(
+            sim,
+            scfg,
+            st,
+            services[name],
+            StreamMetrics(st.name, scfg.shards, warmup, horizon, step, edges),
+            sampler(streams.generator("stream", name).random),
+            sinks[of.queue].accept_record if of is not None else None,
+        )
     async_names = {w.target for w in scenario.workloads if w.invocation == "async"}
     for name, fn in scenario.functions.items():
         if fn.async_ is not None:
@@ -319,6 +373,19 @@ def run(
             horizon_s=horizon,
             stream=named_streams(streams, label),  # superposed: ("arrivals", "<label>/<i>")
         )
+        if w.stream is not None:
+            if w.stream in stream_maps:
+                gk = streams.generator("partition_keys", label)
+                _StreamPutDriver(
+                    sim,
+                    blocks,
+                    stream_maps[w.stream],
+                    w.partition_keys,
+                    w.poison_probability,
+                    sampler(gk.random),
+                    horizon,
+                ).schedule_next()
+            continue
         if w.queue is not None:
             _QueueSendDriver(
                 sim, blocks, sqs_queues[w.queue], w.message_kb, w.message_groups, horizon
@@ -378,8 +445,15 @@ def run(
         sim.run(until=horizon)
 
     for q in sqs_queues.values():
+        q.metrics.on_oldest(horizon, q.oldest_age(horizon))  # queues nobody polls too
         q.metrics.visible.roll(horizon)
         q.metrics.not_visible.roll(horizon)
+    for am in async_metrics.values():
+        am.depth.roll(horizon)
+    for sm in stream_maps.values():
+        for lv in sm.metrics.backlog:
+            lv.roll(horizon)
+        sm.metrics.concurrency.roll(horizon)
     for esm in mappings.values():
         esm.metrics.concurrency.roll(horizon)
         esm.metrics.pollers.roll(horizon)
@@ -402,6 +476,7 @@ def run(
         queues=sqs_queues,
         topics=topics,
         mappings=mappings,
+        streams=stream_maps,
         provisioned={n: s.pc for n, s in services.items() if s.pc is not None},
         wall_s=wall,
         invocations=log.frame() if log is not None else None,

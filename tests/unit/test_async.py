@@ -135,6 +135,11 @@ def test_sustained_overload_ages_events_out_and_loses_none(trace_csv: Any) -> No
     assert 1200 <= a["succeeded"] <= 2 * 660
     assert res.functions["f"]["concurrency"]["max"] == 2
     assert a["retries"] == 0  # throttles never use up the error retries
+    # cut the same run at 300 s: the backlog is still there, and so is the last period's depth
+    res = run_async(trace_csv, times, {"f": f}, horizon_s=300.0, queues={"dlq": {}})
+    a = res.functions["f"]["async"]
+    assert a["in_queue_end"] > 0 and conserved(a)
+    assert series(res, "f", "AsyncQueueDepth")[-1] >= a["in_queue_end"]
 
 
 def test_throttled_event_waits_at_the_head_and_runs_when_a_slot_frees(trace_csv: Any) -> None:
