@@ -238,6 +238,16 @@ def _print_table(res: Any) -> None:
         )
         console.print(a)
     _print_queues(console, d)
+    for name, st in d.get("streams", {}).items():
+        age = st["iterator_age_s"]
+        console.print(
+            f"stream {name} ({st['kind']}, {st['shards']} shards) -> {st['function']}: "
+            f"{st['records']:,} records, {st['processed']:,} processed, "
+            f"{st['to_on_failure']:,} to on-failure, {st['expired']:,} expired, "
+            f"{st['remaining']:,} remaining; iterator age p99 {_fmt_s(age['p99'])}, "
+            f"max {_fmt_s(age['max'])}; {st['retries']:,} retries, "
+            f"{st['bisections']:,} bisections"
+        )
     m = d["cost_usd"]["monthly_projection"]
     console.print(
         f"account: max concurrency {d['account']['concurrency_max']}, "
