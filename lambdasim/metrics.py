@@ -21,7 +21,15 @@ from numpy.typing import NDArray
 
 from lambdasim.units import BILLING_EPS_MS, billed_ms
 
-__all__ = ["FunctionMetrics", "Level", "LogHistogram"]
+__all__ = [
+    "AsyncMetrics",
+    "FunctionMetrics",
+    "Level",
+    "LogHistogram",
+    "make_edges",
+    "period_stats",
+    "window_stats",
+]
 
 
 class LogHistogram:
@@ -184,6 +192,36 @@ class Level:
             self.roll(t)
         self.n -= 1
         self.s -= t
+
+
+def window_stats(
+    level: Level, edges: Sequence[float], warmup: float, horizon: float
+) -> tuple[float, int]:
+    """Time-weighted mean and max of a closed level over [warmup, horizon]."""
+    area = 0.0
+    mx = 0
+    for end, a, m in zip(edges, level.seg_area, level.seg_max, strict=False):
+        if end > warmup:
+            area += a
+            mx = max(mx, m)
+    return area / (horizon - warmup), mx
+
+
+def period_stats(
+    level: Level, edges: Sequence[float], step: float, n: int, horizon: float
+) -> tuple[list[float], list[int]]:
+    """Per-period time-weighted mean and max of a closed level (``n`` periods of ``step``)."""
+    area = [0.0] * n
+    mx = [0] * n
+    prev = 0.0
+    for end, a, m in zip(edges, level.seg_area, level.seg_max, strict=False):
+        k = min(n - 1, int(prev / step + 1e-9))
+        area[k] += a
+        if m > mx[k]:
+            mx[k] = m
+        prev = end
+    means = [area[k] / (min(horizon, (k + 1) * step) - k * step) for k in range(n)]
+    return means, mx
 
 
 def make_edges(horizon_s: float, step_s: float, warmup_s: float) -> tuple[list[float], int]:

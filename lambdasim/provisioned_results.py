@@ -8,31 +8,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lambdasim.metrics import Level
+from lambdasim.frames import long_frame
+from lambdasim.metrics import period_stats, window_stats
 from lambdasim.service.provisioned import ProvisionedPool
 
 __all__ = ["provisioned_block", "provisioned_series"]
-
-
-def _window(
-    level: Level, edges: Sequence[float], warmup: float, horizon: float
-) -> tuple[float, int]:
-    area = 0.0
-    mx = 0
-    for end, a, m in zip(edges, level.seg_area, level.seg_max, strict=False):
-        if end > warmup:
-            area += a
-            mx = max(mx, m)
-    return area / (horizon - warmup), mx
 
 
 def provisioned_block(
     pc: ProvisionedPool, edges: Sequence[float], warmup: float, horizon: float
 ) -> dict[str, Any]:
     """``functions.NAME.provisioned`` of ``--json`` (``cost_usd`` is added by the caller)."""
-    a_mean, a_max = _window(pc.alloc_level, edges, warmup, horizon)
-    b_mean, b_max = _window(pc.busy, edges, warmup, horizon)
-    _, t_max = _window(pc.target_level, edges, warmup, horizon)
+    a_mean, a_max = window_stats(pc.alloc_level, edges, warmup, horizon)
+    b_mean, b_max = window_stats(pc.busy, edges, warmup, horizon)
+    _, t_max = window_stats(pc.target_level, edges, warmup, horizon)
     mem_gb = pc.service.execution_memory_mb / 1024.0
     return {
         "allocated_mean": a_mean,
@@ -56,16 +45,14 @@ def provisioned_series(
     step: float,
     n: int,
     horizon: float,
-    level_periods: Any,
-    long: Any,
 ) -> pd.DataFrame:
     """Per-period CloudWatch PC metrics and the PC target."""
-    b_mean, b_max = level_periods(pc.busy, edges, step, n, horizon)
-    a_mean, _ = level_periods(pc.alloc_level, edges, step, n, horizon)
-    _, t_max = level_periods(pc.target_level, edges, step, n, horizon)
+    b_mean, b_max = period_stats(pc.busy, edges, step, n, horizon)
+    a_mean, _ = period_stats(pc.alloc_level, edges, step, n, horizon)
+    _, t_max = period_stats(pc.target_level, edges, step, n, horizon)
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.asarray(b_mean) / np.asarray(a_mean)
-    frame: pd.DataFrame = long(
+    frame: pd.DataFrame = long_frame(
         name,
         times,
         {

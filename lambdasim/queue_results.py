@@ -10,23 +10,12 @@ import numpy as np
 import pandas as pd
 
 from lambdasim import cost as costmod
-from lambdasim.metrics import Level
+from lambdasim.frames import long_frame
+from lambdasim.metrics import period_stats, window_stats
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_poller import SqsEventSourceMapping
 
 __all__ = ["esm_block", "esm_series", "queue_block", "queue_series", "sqs_monthly_usd"]
-
-
-def _window(
-    level: Level, edges: Sequence[float], warmup: float, horizon: float
-) -> tuple[float, int]:
-    area = 0.0
-    mx = 0
-    for end, a, m in zip(edges, level.seg_area, level.seg_max, strict=False):
-        if end > warmup:
-            area += a
-            mx = max(mx, m)
-    return area / (horizon - warmup), mx
 
 
 def _none(x: float) -> float | None:
@@ -50,8 +39,8 @@ def queue_block(
     m = q.metrics
     waiting = q.waiting()
     done = m.deleted + m.to_dlq + m.expired
-    _, visible_max = _window(m.visible, edges, warmup, horizon)
-    visible_mean, _ = _window(m.visible, edges, warmup, horizon)
+    _, visible_max = window_stats(m.visible, edges, warmup, horizon)
+    visible_mean, _ = window_stats(m.visible, edges, warmup, horizon)
     lat = m.latency.quantiles([0.5, 0.99])
     return {
         "kind": q.config.kind,
@@ -100,14 +89,12 @@ def queue_series(
     step: float,
     n: int,
     horizon: float,
-    level_periods: Any,
-    long: Any,
 ) -> pd.DataFrame:
     """Per-period series of a queue, CloudWatch AWS/SQS names."""
     m = q.metrics
-    v_mean, v_max = level_periods(m.visible, edges, step, n, horizon)
-    _, nv_max = level_periods(m.not_visible, edges, step, n, horizon)
-    frame: pd.DataFrame = long(
+    v_mean, v_max = period_stats(m.visible, edges, step, n, horizon)
+    _, nv_max = period_stats(m.not_visible, edges, step, n, horizon)
+    frame: pd.DataFrame = long_frame(
         f"queue:{q.name}",
         times,
         {
@@ -134,8 +121,8 @@ def esm_block(
 ) -> dict[str, Any]:
     """The ``functions.NAME.sqs`` entry of ``--json``."""
     m = esm.metrics
-    c_mean, c_max = _window(m.concurrency, edges, warmup, horizon)
-    p_mean, p_max = _window(m.pollers, edges, warmup, horizon)
+    c_mean, c_max = window_stats(m.concurrency, edges, warmup, horizon)
+    p_mean, p_max = window_stats(m.pollers, edges, warmup, horizon)
     epu_h = esm.poller_seconds / 3600.0
     price = table.for_region(region)[0].sqs.provisioned_poller_usd_per_epu_hour
     return {
@@ -162,14 +149,12 @@ def esm_series(
     step: float,
     n: int,
     horizon: float,
-    level_periods: Any,
-    long: Any,
 ) -> pd.DataFrame:
     """Per-period concurrency and pollers of a mapping."""
     m = esm.metrics
-    c_mean, c_max = level_periods(m.concurrency, edges, step, n, horizon)
-    p_mean, p_max = level_periods(m.pollers, edges, step, n, horizon)
-    frame: pd.DataFrame = long(
+    c_mean, c_max = period_stats(m.concurrency, edges, step, n, horizon)
+    p_mean, p_max = period_stats(m.pollers, edges, step, n, horizon)
+    frame: pd.DataFrame = long_frame(
         esm.service.name,
         times,
         {

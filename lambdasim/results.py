@@ -17,7 +17,15 @@ from lambdasim import provisioned_results as pres
 from lambdasim import queue_results as qres
 from lambdasim import stream_results as sres
 from lambdasim.config import Scenario
-from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
+from lambdasim.frames import long_frame
+from lambdasim.metrics import (
+    AsyncMetrics,
+    FunctionMetrics,
+    Level,
+    make_edges,
+    period_stats,
+    window_stats,
+)
 from lambdasim.service.destinations import TopicSink
 from lambdasim.service.provisioned import ProvisionedPool
 from lambdasim.service.sqs import SqsQueue
@@ -36,36 +44,6 @@ def _pkey(p: float) -> str:
 
 def _nan_to_none(x: float) -> float | None:
     return None if isinstance(x, float) and math.isnan(x) else x
-
-
-def _level_window(
-    level: Level, edges: Sequence[float], warmup: float, horizon: float
-) -> tuple[float, int]:
-    """Time-weighted mean and max of a level over [warmup, horizon]."""
-    area = 0.0
-    mx = 0
-    for end, a, m in zip(edges, level.seg_area, level.seg_max, strict=False):
-        if end > warmup:
-            area += a
-            mx = max(mx, m)
-    return area / (horizon - warmup), mx
-
-
-def _level_periods(
-    level: Level, edges: Sequence[float], step: float, n: int, horizon: float
-) -> tuple[list[float], list[int]]:
-    """Per-period time-weighted mean and max."""
-    area = [0.0] * n
-    mx = [0] * n
-    prev = 0.0
-    for end, a, m in zip(edges, level.seg_area, level.seg_max, strict=False):
-        k = min(n - 1, int(prev / step + 1e-9))
-        area[k] += a
-        if m > mx[k]:
-            mx[k] = m
-        prev = end
-    means = [area[k] / (min(horizon, (k + 1) * step) - k * step) for k in range(n)]
-    return means, mx
 
 
 @dataclass(frozen=True)
@@ -157,8 +135,8 @@ class RunResult:
             lat_q = m.latency.quantiles([p / 100 for p in pcts])
             dur_q = m.duration.quantiles([0.5, 0.99])
             init_q = m.init.quantiles([0.5, 0.99])
-            c_mean, c_max = _level_window(m.concurrency, edges, warmup, horizon)
-            e_mean, e_max = _level_window(m.environments, edges, warmup, horizon)
+            c_mean, c_max = window_stats(m.concurrency, edges, warmup, horizon)
+            e_mean, e_max = window_stats(m.environments, edges, warmup, horizon)
             ran = m.invocations_run
             funcs[name] = {
                 "invocations": m.arrivals,
@@ -198,11 +176,7 @@ class RunResult:
             ts_frames.append(_function_series(name, m, times, edges, step, n, horizon))
             if pcp is not None:
                 funcs[name]["provisioned"] = pres.provisioned_block(pcp, edges, warmup, horizon)
-                ts_frames.append(
-                    pres.provisioned_series(
-                        name, pcp, times, edges, step, n, horizon, _level_periods, _long
-                    )
-                )
+                ts_frames.append(pres.provisioned_series(name, pcp, times, edges, step, n, horizon))
             am = (async_metrics or {}).get(name)
             if am is not None:
                 waiting = (async_waiting or {}).get(name, 0)
@@ -224,10 +198,10 @@ class RunResult:
         for name, d in funcs.items():
             rows.append(_summary_row(name, d, pcts))
         if account_level is not None:
-            a_mean, a_max = _level_window(account_level, edges, warmup, horizon)
-            means, mx = _level_periods(account_level, edges, step, n, horizon)
+            a_mean, a_max = window_stats(account_level, edges, warmup, horizon)
+            means, mx = period_stats(account_level, edges, step, n, horizon)
             ts_frames.append(
-                _long(
+                long_frame(
                     "account",
                     times,
                     {"ConcurrentExecutions": mx, "ConcurrentExecutionsMean": means},
@@ -243,7 +217,9 @@ class RunResult:
                 tsink = (topics or {})[qname]
                 queue_block[qname] = {"kind": "topic", "sent": tsink.sent}
                 ts_frames.append(
-                    _long(f"queue:{qname}", times, {"NumberOfMessagesPublished": tsink.ts_sent})
+                    long_frame(
+                        f"queue:{qname}", times, {"NumberOfMessagesPublished": tsink.ts_sent}
+                    )
                 )
                 continue
             q = (queues or {})[qname]
@@ -251,20 +227,14 @@ class RunResult:
             queue_block[qname]["monthly_cost_usd"] = qres.sqs_monthly_usd(
                 q, table, region, window, scenario.pricing.free_tier
             )
-            ts_frames.append(
-                qres.queue_series(q, times, edges, step, n, horizon, _level_periods, _long)
-            )
+            ts_frames.append(qres.queue_series(q, times, edges, step, n, horizon))
         stream_block: dict[str, dict[str, Any]] = {}
         for sname, sm in (streams or {}).items():
             stream_block[sname] = sres.stream_block(sm)
-            ts_frames.append(
-                sres.stream_series(sm, times, edges, step, n, horizon, _level_periods, _long)
-            )
+            ts_frames.append(sres.stream_series(sm, times, edges, step, n, horizon))
         for fname, esm in (mappings or {}).items():
             funcs[fname]["sqs"] = qres.esm_block(esm, table, region, edges, warmup, horizon)
-            ts_frames.append(
-                qres.esm_series(esm, times, edges, step, n, horizon, _level_periods, _long)
-            )
+            ts_frames.append(qres.esm_series(esm, times, edges, step, n, horizon))
         account = {
             "concurrency_max": a_max,
             "concurrency_mean": a_mean,
@@ -459,21 +429,6 @@ def _summary_row(name: str, d: dict[str, Any], pcts: Sequence[float]) -> dict[st
     return row
 
 
-def _long(function: str, times: np.ndarray, series: Mapping[str, Any]) -> pd.DataFrame:
-    frames = [
-        pd.DataFrame(
-            {
-                "time_s": times,
-                "function": function,
-                "metric": metric,
-                "value": np.asarray(vals, dtype=np.float64),
-            }
-        )
-        for metric, vals in series.items()
-    ]
-    return pd.concat(frames, ignore_index=True)
-
-
 def _function_series(
     name: str,
     m: FunctionMetrics,
@@ -488,9 +443,9 @@ def _function_series(
     with np.errstate(invalid="ignore", divide="ignore"):
         dur = np.asarray(m.ts_duration_sum) / inv
         init = np.asarray(m.ts_init_sum) / cold
-    c_mean, c_max = _level_periods(m.concurrency, edges, step, n, horizon)
-    e_mean, e_max = _level_periods(m.environments, edges, step, n, horizon)
-    return _long(
+    c_mean, c_max = period_stats(m.concurrency, edges, step, n, horizon)
+    e_mean, e_max = period_stats(m.environments, edges, step, n, horizon)
+    return long_frame(
         name,
         times,
         {
@@ -514,7 +469,7 @@ def _async_block(
     done = am.succeeded + am.to_dlq + am.to_on_failure + am.dropped
     age = am.age.quantiles([0.5, 0.99])
     lat = am.latency.quantiles([0.5, 0.99])
-    _, depth_max = _level_window(am.depth, edges, warmup, horizon)
+    _, depth_max = window_stats(am.depth, edges, warmup, horizon)
     return {
         "events_received": am.received,
         "duplicates": am.duplicates,
@@ -551,8 +506,8 @@ def _async_series(
 ) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         age = np.asarray(am.ts_age_sum) / np.asarray(am.ts_age_n, dtype=np.float64)
-    d_mean, d_max = _level_periods(am.depth, edges, step, n, horizon)
-    return _long(
+    d_mean, d_max = period_stats(am.depth, edges, step, n, horizon)
+    return long_frame(
         name,
         times,
         {

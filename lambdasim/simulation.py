@@ -80,39 +80,25 @@ class _ArrivalDriver:
             heappush(w._queue, (t, NORMAL, next(w._eid), w))
 
 
-class _AsyncArrivalDriver:
-    """Feeds one async workload's events into a function's internal queue."""
+class _Driver:
+    """Feeds one workload's arrival times to ``on_arrival(now)``, one wake-up at a time.
 
-    __slots__ = (
-        "dispatcher",
-        "extra",
-        "horizon",
-        "metrics",
-        "sim",
-        "source",
-        "times",
-        "wake",
-        "warmup",
-    )
+    Used for async events, SQS messages and stream records; sync requests have their own
+    driver with the invoke path inlined (:class:`_ArrivalDriver`).
+    """
+
+    __slots__ = ("horizon", "on_arrival", "sim", "times", "wake")
 
     def __init__(
         self,
         sim: simpy.Environment,
         blocks: Iterator[np.ndarray],
-        dispatcher: AsyncDispatcher,
-        source: str,
-        extra_requests: int,
-        metrics: FunctionMetrics,
         horizon: float,
-        warmup: float,
+        on_arrival: Callable[[float], None],
     ) -> None:
         self.sim = sim
-        self.dispatcher = dispatcher
-        self.source = source
-        self.extra = extra_requests
-        self.metrics = metrics
         self.horizon = horizon
-        self.warmup = warmup
+        self.on_arrival = on_arrival
         self.times = chain.from_iterable(b.tolist() for b in blocks)
         self.wake = Wakeup(sim, self._fire)
 
@@ -122,83 +108,45 @@ class _AsyncArrivalDriver:
             self.wake.at(t)
 
     def _fire(self, _ev: Any) -> None:
-        now = self.sim._now
-        if self.extra and now >= self.warmup:
-            self.metrics.extra_requests += self.extra
-        self.dispatcher.accept(now, self.source)
+        self.on_arrival(self.sim._now)
         self.schedule_next()
 
 
-class _StreamPutDriver:
-    """Puts one workload's records on a stream (PutRecord at each arrival)."""
+def _async_events(
+    dispatcher: AsyncDispatcher, source: str, extra: int, metrics: FunctionMetrics, warmup: float
+) -> Callable[[float], None]:
+    """Each arrival is an async event; large payloads add billed requests (§6)."""
 
-    __slots__ = ("horizon", "keys", "mapping", "poison", "sim", "times", "uniform", "wake")
+    def accept(now: float) -> None:
+        if extra and now >= warmup:
+            metrics.extra_requests += extra
+        dispatcher.accept(now, source)
 
-    def __init__(
-        self,
-        sim: simpy.Environment,
-        blocks: Iterator[np.ndarray],
-        mapping: StreamMapping,
-        keys: int,
-        poison: float,
-        uniform: Callable[[], float],
-        horizon: float,
-    ) -> None:
-        self.sim = sim
-        self.mapping = mapping
-        self.keys = keys
-        self.poison = poison
-        self.uniform = uniform
-        self.horizon = horizon
-        self.times = chain.from_iterable(b.tolist() for b in blocks)
-        self.wake = Wakeup(sim, self._fire)
-
-    def schedule_next(self) -> None:
-        t = next(self.times, None)
-        if t is not None and t < self.horizon:
-            self.wake.at(t)
-
-    def _fire(self, _ev: Any) -> None:
-        key = int(self.uniform() * self.keys)  # uniform over the partition keys
-        poison = self.poison > 0.0 and self.uniform() < self.poison
-        self.mapping.put(self.sim._now, key, poison)
-        self.schedule_next()
+    return accept
 
 
-class _QueueSendDriver:
-    """Sends one workload's messages to an SQS queue (SendMessage at each arrival)."""
+def _stream_records(
+    mapping: StreamMapping, keys: int, poison: float, uniform: Callable[[], float]
+) -> Callable[[float], None]:
+    """Each arrival is a PutRecord with a uniformly drawn partition key."""
 
-    __slots__ = ("groups", "horizon", "k", "queue", "sim", "size_kb", "times", "wake")
+    def put(now: float) -> None:
+        key = int(uniform() * keys)
+        mapping.put(now, key, poison > 0.0 and uniform() < poison)
 
-    def __init__(
-        self,
-        sim: simpy.Environment,
-        blocks: Iterator[np.ndarray],
-        queue: SqsQueue,
-        size_kb: float,
-        groups: int,
-        horizon: float,
-    ) -> None:
-        self.sim = sim
-        self.queue = queue
-        self.size_kb = size_kb
-        self.groups = groups
-        self.horizon = horizon
-        self.k = 0
-        self.times = chain.from_iterable(b.tolist() for b in blocks)
-        self.wake = Wakeup(sim, self._fire)
+    return put
 
-    def schedule_next(self) -> None:
-        t = next(self.times, None)
-        if t is not None and t < self.horizon:
-            self.wake.at(t)
 
-    def _fire(self, _ev: Any) -> None:
-        # FIFO message groups are used in turn, so each gets an even share
-        group = self.k % self.groups if self.queue.fifo else None
-        self.k += 1
-        self.queue.send(self.sim._now, self.size_kb, group)
-        self.schedule_next()
+def _queue_messages(queue: SqsQueue, size_kb: float, groups: int) -> Callable[[float], None]:
+    """Each arrival is a SendMessage; FIFO message groups are used in turn (even shares)."""
+    k = 0
+
+    def send(now: float) -> None:
+        nonlocal k
+        queue.send(now, size_kb, k % groups if queue.fifo else None)
+        k += 1
+
+    return send
 
 
 def _payload_extra_requests(payload_kb: float) -> int:
@@ -376,19 +324,24 @@ def run(
         if w.stream is not None:
             if w.stream in stream_maps:
                 gk = streams.generator("partition_keys", label)
-                _StreamPutDriver(
+                _Driver(
                     sim,
                     blocks,
-                    stream_maps[w.stream],
-                    w.partition_keys,
-                    w.poison_probability,
-                    sampler(gk.random),
                     horizon,
+                    _stream_records(
+                        stream_maps[w.stream],
+                        w.partition_keys,
+                        w.poison_probability,
+                        sampler(gk.random),
+                    ),
                 ).schedule_next()
             continue
         if w.queue is not None:
-            _QueueSendDriver(
-                sim, blocks, sqs_queues[w.queue], w.message_kb, w.message_groups, horizon
+            _Driver(
+                sim,
+                blocks,
+                horizon,
+                _queue_messages(sqs_queues[w.queue], w.message_kb, w.message_groups),
             ).schedule_next()
             continue
         svc = services[w.target]
@@ -407,15 +360,17 @@ def run(
             ).schedule_next()
             continue
         if w.invocation == "async":
-            _AsyncArrivalDriver(
+            _Driver(
                 sim,
                 blocks,
-                destinations.dispatchers[w.target],
-                w.source or "api",
-                _payload_extra_requests(w.payload_kb),
-                metrics[w.target],
                 horizon,
-                warmup,
+                _async_events(
+                    destinations.dispatchers[w.target],
+                    w.source or "api",
+                    _payload_extra_requests(w.payload_kb),
+                    metrics[w.target],
+                    warmup,
+                ),
             ).schedule_next()
             continue
         jitter = None

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lambdasim.frames import long_frame
+from lambdasim.metrics import period_stats
 from lambdasim.service.streams import StreamMapping
 
 __all__ = ["stream_block", "stream_series"]
@@ -52,14 +54,12 @@ def stream_series(
     step: float,
     n: int,
     horizon: float,
-    level_periods: Any,
-    long: Any,
 ) -> pd.DataFrame:
     """IteratorAge (max) and the mapping's concurrency under the function; backlog per shard."""
     m = sm.metrics
-    c_mean, c_max = level_periods(m.concurrency, edges, step, n, horizon)
+    c_mean, c_max = period_stats(m.concurrency, edges, step, n, horizon)
     frames = [
-        long(
+        long_frame(
             sm.service.name,
             times,
             {
@@ -68,12 +68,12 @@ def stream_series(
                 "StreamConcurrencyMean": c_mean,
             },
         ),
-        long(f"stream:{m.name}", times, {"IncomingRecords": m.ts_records}),
+        long_frame(f"stream:{m.name}", times, {"IncomingRecords": m.ts_records}),
     ]
     for i, lv in enumerate(m.backlog):
-        b_mean, b_max = level_periods(lv, edges, step, n, horizon)
+        b_mean, b_max = period_stats(lv, edges, step, n, horizon)
         frames.append(
-            long(
+            long_frame(
                 f"stream:{m.name}/shard-{i}",
                 times,
                 {"ShardBacklog": b_max, "ShardBacklogMean": b_mean},
