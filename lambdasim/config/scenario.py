@@ -563,18 +563,27 @@ class Scenario(_Model):
             if stt.name not in self.streams:
                 issues.append(ConfigIssue(f"{base}.name", "unknown stream", stt.name))
             elif stt.name in readers:
-                issues.append(ConfigIssue(
-                    f"{base}.name", f"stream already read by function '{readers[stt.name]}' "
-                    "(lambdasim models one event source mapping per stream)", stt.name))
+                issues.append(
+                    ConfigIssue(
+                        f"{base}.name",
+                        f"stream already read by function '{readers[stt.name]}' "
+                        "(lambdasim models one event source mapping per stream)",
+                        stt.name,
+                    )
+                )
             readers[stt.name] = fname
             if stt.on_failure is not None and (
                 stt.on_failure.queue not in self.queues
                 or self.queues[stt.on_failure.queue].kind == "fifo"
             ):
-                issues.append(ConfigIssue(
-                    f"{base}.on_failure.queue",
-                    "must name a declared standard queue or topic (FIFO queues cannot be "
-                    "destinations)", stt.on_failure.queue))
+                issues.append(
+                    ConfigIssue(
+                        f"{base}.on_failure.queue",
+                        "must name a declared standard queue or topic (FIFO queues cannot be "
+                        "destinations)",
+                        stt.on_failure.queue,
+                    )
+                )
         consumers: dict[str, str] = {}
         for fname, fn in self.functions.items():
             t = fn.trigger.sqs if fn.trigger is not None else None
@@ -673,7 +682,9 @@ def _set_path(data: Any, path: str, value: Any) -> None:
 
 
 register_models(
-    Stream, StreamTrigger, OnFailure,
+    Stream,
+    StreamTrigger,
+    OnFailure,
     ProvisionedConcurrency,
     ScheduledAction,
     TargetTracking,
