@@ -366,4 +366,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # ``python -m lambdasim.cli`` runs this file as ``__main__``, a second copy of the module;
+    # sweep and report register on the canonical ``lambdasim.cli.app``, so run that one.
+    from lambdasim.cli import main as _canonical_main
+
+    _canonical_main()

@@ -138,3 +138,16 @@ def test_schema_and_pricing() -> None:
     assert r.exit_code == 0 and "aws-lambda@2026-11" in r.stdout
     r = runner.invoke(app, ["pricing", "show", "--table", "aws-lambda@1999-01"])
     assert r.exit_code == 2
+
+
+@pytest.mark.parametrize("module", ["lambdasim", "lambdasim.cli"])
+def test_python_dash_m_has_every_command(module: str) -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", module, "--help"], capture_output=True, text=True, check=False
+    )
+    assert r.returncode == 0
+    for cmd in ("validate", "run", "sweep", "report", "schema", "pricing", "import"):
+        assert cmd in r.stdout, cmd

@@ -1,0 +1,5 @@
+"""``python -m lambdasim``: the same as the ``lambdasim`` command."""
+
+from lambdasim.cli import main
+
+main()
