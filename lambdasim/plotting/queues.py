@@ -91,19 +91,9 @@ def plot_queue(
     ax.set_ylabel("messages")
     ax.set_ylim(bottom=0)
     if age is not None:
-        right = ax.twinx()
-        handles += step(
-            right,
-            age,
-            horizon_s=horizon,
-            scale=scale,
-            color="C3",
-            ls="--",
-            label="age of oldest message",
+        handles += _age_axis(
+            ax, age, horizon, scale, "age of oldest message", "age of oldest message (s)"
         )
-        right.set_ylabel("age of oldest message (s)")
-        right.set_ylim(bottom=0)
-        ax.right_ax = right  # type: ignore[attr-defined]
     ax.set_title(f"{result.scenario.name}: SQS queue {queue}")
     ax.legend(handles=handles, loc="upper left", fontsize="small")
     return ax
@@ -169,22 +159,22 @@ def plot_async(
     ax.set_ylabel("events in the async queue")
     ax.set_ylim(bottom=0)
     if age is not None:
-        right = ax.twinx()
-        handles += step(
-            right,
-            age,
-            horizon_s=horizon,
-            scale=scale,
-            color="C3",
-            ls="--",
-            label="event age at invoke (mean)",
-        )
-        right.set_ylabel("event age (s)")
-        right.set_ylim(bottom=0)
-        ax.right_ax = right  # type: ignore[attr-defined]
+        handles += _age_axis(ax, age, horizon, scale, "event age at invoke (mean)", "event age (s)")
     ax.set_title(f"{result.scenario.name}: async events of {function}")
     ax.legend(handles=handles, loc="upper right", fontsize="small")
     return ax
+
+
+def _age_axis(
+    ax: Axes, age: Any, horizon: float, scale: float, label: str, ylabel: str
+) -> list[Any]:
+    """Draw an age series on a right-hand twin axis (kept as ``ax.right_ax``); its handles."""
+    right = ax.twinx()
+    handles = step(right, age, horizon_s=horizon, scale=scale, color="C3", ls="--", label=label)
+    right.set_ylabel(ylabel)
+    right.set_ylim(bottom=0)
+    ax.right_ax = right  # type: ignore[attr-defined]
+    return list(handles)
 
 
 def failure_queues(result: RunResult) -> list[str]:

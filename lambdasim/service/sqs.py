@@ -50,6 +50,27 @@ class Message:
         self.holder: Any = None  # the batch that has it in flight
 
 
+def _take(
+    dq: deque[Message], out: list[Message], max_messages: int, max_kb: float, kb: float = 0.0
+) -> tuple[float, bool]:
+    """Move visible messages from the front of ``dq`` to ``out``, skipping tombstones.
+
+    Stops at ``max_messages`` or before the payload would pass ``max_kb``. Returns the payload
+    taken so far (KB) and whether the payload limit stopped it.
+    """
+    while dq and len(out) < max_messages:
+        m = dq[0]
+        if m.state != VISIBLE:
+            dq.popleft()
+            continue
+        if out and kb + m.size_kb > max_kb:
+            return kb, True
+        dq.popleft()
+        out.append(m)
+        kb += m.size_kb
+    return kb, False
+
+
 class SqsQueue:
     """One queue.
 
@@ -134,41 +155,24 @@ class SqsQueue:
         FIFO: whole groups are taken in order and locked for ``holder`` until it releases them.
         """
         out: list[Message] = []
-        kb = 0.0
         if not self.fifo:
-            vis = self.visible
-            while vis and len(out) < max_messages:
-                m = vis[0]
-                if m.state != VISIBLE:
-                    vis.popleft()
-                    continue
-                if out and kb + m.size_kb > max_kb:
-                    break
-                vis.popleft()
-                out.append(m)
-                kb += m.size_kb
+            _take(self.visible, out, max_messages, max_kb)
         else:
-            while self.available and len(out) < max_messages:
-                gid = self.available[0]
+            kb = 0.0
+            # each available group is looked at once: a group whose next message does not fit
+            # stays available for the next batch (the payload limit ends this one)
+            for _ in range(len(self.available)):
+                if len(out) >= max_messages:
+                    break
+                gid = self.available.popleft()
                 g = self.groups[gid]
-                took = False
-                while g and len(out) < max_messages:
-                    m = g[0]
-                    if m.state != VISIBLE:
-                        g.popleft()
-                        continue
-                    if out and kb + m.size_kb > max_kb:
-                        break
-                    g.popleft()
-                    out.append(m)
-                    kb += m.size_kb
-                    took = True
-                self.available.popleft()
-                if took:
+                before = len(out)
+                kb, full = _take(g, out, max_messages, max_kb, kb)
+                if len(out) > before:
                     self.locked.add(gid)
                 elif g:
                     self.available.append(gid)
-                if len(out) >= max_messages or (out and kb >= max_kb):
+                if full:
                     break
         for m in out:
             m.state = INFLIGHT

@@ -256,3 +256,21 @@ def test_fifo_queue_keeps_group_order_and_locks_groups() -> None:
     c = q.receive(30.0, "c", 10, 6144)
     assert c[:2] == a and len(c) == 3 and all(m.group == 0 for m in c)
     assert [m.receives for m in c] == [2, 2, 1]
+
+
+def test_fifo_receive_stops_at_the_payload_limit() -> None:
+    # 8 groups of 1,000-KB messages: a 6-MB batch takes 6 of them and ends; the groups whose
+    # next message did not fit stay available (an earlier version cycled over them forever)
+    sim = simpy.Environment()
+    edges, _ = make_edges(100.0, 10.0, 0.0)
+    q = SqsQueue(
+        sim,
+        "f",
+        Queue(kind="fifo", visibility_timeout_s=30),
+        QueueMetrics("f", "fifo", 100.0, 0.0, 10.0, edges),
+    )
+    for i in range(8):
+        q.send(0.0, 1000.0, group=i)
+    got = q.receive(0.0, "a", 10, 6144.0)
+    assert [m.group for m in got] == [0, 1, 2, 3, 4, 5]
+    assert [m.group for m in q.receive(0.0, "b", 10, 6144.0)] == [6, 7]
