@@ -170,6 +170,8 @@ class SqsQueue:
                 kb, full = _take(g, out, max_messages, max_kb, kb)
                 if len(out) > before:
                     self.locked.add(gid)
+                elif full:
+                    self.available.appendleft(gid)  # first in line for the next batch
                 elif g:
                     self.available.append(gid)
                 if full:
