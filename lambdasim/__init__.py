@@ -14,9 +14,9 @@ from lambdasim import coldstart, dists, fit, plotting, theory, workload
 from lambdasim.config import ConfigError, Scenario, load, loads
 from lambdasim.experiment import replicate, sweep
 from lambdasim.power import power_curve
-from lambdasim.results import RunResult
+from lambdasim.results.run import RunResult
 from lambdasim.simulation import run
-from lambdasim.sweep_results import SweepResult, read_results
+from lambdasim.results.sweep import SweepResult, read_results
 
 __all__ = [
     "ConfigError",

@@ -14,7 +14,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from lambdasim import checks, config
+from lambdasim import config
+from lambdasim.config import advice as checks
 from lambdasim.config import ConfigError, ConfigIssue, Scenario
 from lambdasim.import_cli import import_app
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from lambdasim.config import ConfigError, Scenario
-from lambdasim.sweep_results import (
+from lambdasim.results.sweep import (
     SweepResult,
     finished_reps,
     flatten_metrics,

@@ -35,7 +35,7 @@ class ThrottleReason(IntEnum):
 
 
 class OutcomeSink(Protocol):
-    """Receiver of request-level events, implemented by :mod:`lambdasim.metrics`."""
+    """Receiver of request-level events, implemented by :mod:`lambdasim.metrics.core`."""
 
     def started(self, now: float, cold: bool, init_s: float) -> None:
         """An attempt was admitted at ``now`` on a cold (``init_s`` > 0 INIT) or warm env."""

@@ -16,9 +16,9 @@ import simpy
 from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.config import Scenario
 from lambdasim.config.arrivals import has_recorded_durations
-from lambdasim.metrics import AsyncMetrics, FunctionMetrics, Level, make_edges
-from lambdasim.queue_metrics import EsmMetrics, QueueMetrics
-from lambdasim.results import RunResult
+from lambdasim.metrics.core import AsyncMetrics, FunctionMetrics, Level, make_edges
+from lambdasim.metrics.sqs import EsmMetrics, QueueMetrics
+from lambdasim.results.run import RunResult
 from lambdasim.rng import Streams, sampler
 from lambdasim.service.async_invoke import AsyncDispatcher
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
@@ -29,7 +29,7 @@ from lambdasim.service.invoke import ADMITTED, FunctionService
 from lambdasim.service.provisioned import ProvisionedPool
 from lambdasim.service.router import SyncFrontDoor
 from lambdasim.service.sqs import SqsQueue
-from lambdasim.service.sqs_poller import SqsEventSourceMapping
+from lambdasim.service.sqs_mapping import SqsEventSourceMapping
 from lambdasim.service.streams import StreamMapping, StreamMetrics
 from lambdasim.tracing import InvocationLog
 from lambdasim.workload.replay import AsyncRecordedDriver, RecordedDurationDriver

@@ -270,7 +270,7 @@ def report(
     ci: CiOpt = 0.95,
 ) -> None:
     """Show a sweep's results: means ± confidence half-widths per point and function."""
-    from lambdasim.sweep_results import read_results
+    from lambdasim.results.sweep import read_results
 
     try:
         res = read_results(results)

@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
     from matplotlib.axes import Axes
 
-    from lambdasim.results import RunResult
-    from lambdasim.sweep_results import SweepResult
+    from lambdasim.results.run import RunResult
+    from lambdasim.results.sweep import SweepResult
 
 __all__ = [
     "RunPlots",

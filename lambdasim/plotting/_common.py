@@ -10,7 +10,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from lambdasim.results import RunResult
+    from lambdasim.results.run import RunResult
 
 __all__ = [
     "function_series",

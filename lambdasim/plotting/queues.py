@@ -13,7 +13,7 @@ from lambdasim.plotting._common import function_series, new_axes, step, time_sca
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from lambdasim.results import RunResult
+    from lambdasim.results.run import RunResult
 
 __all__ = ["failure_queues", "plot_async", "plot_dlq", "plot_queue"]
 

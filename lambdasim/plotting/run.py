@@ -18,7 +18,7 @@ from lambdasim.plotting._common import function_series, new_axes, pick_function,
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from lambdasim.results import RunResult
+    from lambdasim.results.run import RunResult
 
 __all__ = [
     "cost_breakdown",

@@ -13,7 +13,7 @@ from lambdasim.plotting._common import new_axes
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from lambdasim.sweep_results import SweepResult
+    from lambdasim.results.sweep import SweepResult
 
 __all__ = ["plot_cold_start_rate", "plot_tradeoff"]
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
     from matplotlib.axes import Axes
 
-    from lambdasim.results import RunResult
+    from lambdasim.results.run import RunResult
 
 __all__ = ["TimelineSegments", "animate_timeline", "plot_timeline", "timeline_segments"]
 

@@ -41,7 +41,7 @@ from simpy.events import Timeout
 
 from lambdasim.clock import Wakeup
 from lambdasim.config import AsyncConfig, DeadLetter, Destination
-from lambdasim.metrics import AsyncMetrics
+from lambdasim.metrics.core import AsyncMetrics
 from lambdasim.records import Outcome
 from lambdasim.service.invoke import ADMITTED, FunctionService
 

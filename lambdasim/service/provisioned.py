@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from lambdasim.config.provisioned import ProvisionedConcurrency
-from lambdasim.metrics import Level
+from lambdasim.metrics.core import Level
 from lambdasim.schedule import parse
 from lambdasim.units import billed_ms
 

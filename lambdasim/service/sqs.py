@@ -23,10 +23,10 @@ import simpy
 
 from lambdasim.clock import Wakeup
 from lambdasim.config import Queue
-from lambdasim.queue_metrics import QueueMetrics
+from lambdasim.metrics.sqs import QueueMetrics
 
 if TYPE_CHECKING:
-    from lambdasim.service.sqs_poller import SqsEventSourceMapping
+    from lambdasim.service.sqs_mapping import SqsEventSourceMapping
 
 __all__ = ["Message", "SqsQueue"]
 

@@ -30,7 +30,7 @@ import simpy
 from simpy.events import Timeout
 
 from lambdasim.config.streams import Stream, StreamTrigger
-from lambdasim.metrics import Level, LogHistogram
+from lambdasim.metrics.core import Level, LogHistogram
 from lambdasim.records import Outcome
 from lambdasim.service.invoke import ADMITTED, FunctionService
 

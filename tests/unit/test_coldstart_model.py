@@ -256,7 +256,7 @@ def test_piecewise_linear_cdf_sampling() -> None:
 
 
 def test_validate_warns_above_the_50_mb_zip_upload_limit() -> None:
-    from lambdasim.checks import scenario_warnings
+    from lambdasim.config.advice import scenario_warnings
 
     def warnings(mb: float) -> list[str]:
         sc = scenario(

@@ -16,7 +16,7 @@ import lambdasim as ls
 from lambdasim import experiment
 from lambdasim.cli import app
 from lambdasim.sweep_cli import parse_param
-from lambdasim.sweep_results import SweepResult, flatten_metrics, parse_part_name, tidy
+from lambdasim.results.sweep import SweepResult, flatten_metrics, parse_part_name, tidy
 from tests.conftest import ROOT, scenario
 
 pytestmark = pytest.mark.unit

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lambdasim.metrics import Level, LogHistogram, make_edges
+from lambdasim.metrics.core import Level, LogHistogram, make_edges
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,8 @@ import simpy
 
 import lambdasim as ls
 from lambdasim.config import Queue
-from lambdasim.metrics import make_edges
-from lambdasim.queue_metrics import QueueMetrics
+from lambdasim.metrics.core import make_edges
+from lambdasim.metrics.sqs import QueueMetrics
 from lambdasim.service.sqs import SqsQueue
 from tests.conftest import scenario
 

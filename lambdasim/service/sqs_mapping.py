@@ -44,7 +44,7 @@ from simpy.events import Timeout
 from lambdasim.clock import LATE, Wakeup
 from lambdasim.config import SqsTrigger
 from lambdasim.config.event_sources import ProvisionedMode
-from lambdasim.queue_metrics import EsmMetrics
+from lambdasim.metrics.sqs import EsmMetrics
 from lambdasim.records import Outcome
 from lambdasim.service.invoke import ADMITTED, FunctionService
 from lambdasim.service.sqs import Message, SqsQueue

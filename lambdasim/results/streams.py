@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lambdasim.frames import long_frame
-from lambdasim.metrics import period_stats
+from lambdasim.results.frames import long_frame
+from lambdasim.metrics.core import period_stats
 from lambdasim.service.streams import StreamMapping
 
 __all__ = ["stream_block", "stream_series"]

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lambdasim.frames import long_frame
-from lambdasim.metrics import period_stats, window_stats
+from lambdasim.results.frames import long_frame
+from lambdasim.metrics.core import period_stats, window_stats
 from lambdasim.service.provisioned import ProvisionedPool
 
 __all__ = ["provisioned_block", "provisioned_series"]

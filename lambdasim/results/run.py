@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from lambdasim import cost as costmod
-from lambdasim import provisioned_results as pres
-from lambdasim import queue_results as qres
-from lambdasim import stream_results as sres
+from lambdasim.results import provisioned as pres
+from lambdasim.results import queues as qres
+from lambdasim.results import streams as sres
 from lambdasim.config import Scenario
-from lambdasim.frames import long_frame
-from lambdasim.metrics import (
+from lambdasim.results.frames import long_frame
+from lambdasim.metrics.core import (
     AsyncMetrics,
     FunctionMetrics,
     Level,
@@ -29,7 +29,7 @@ from lambdasim.metrics import (
 from lambdasim.service.destinations import TopicSink
 from lambdasim.service.provisioned import ProvisionedPool
 from lambdasim.service.sqs import SqsQueue
-from lambdasim.service.sqs_poller import SqsEventSourceMapping
+from lambdasim.service.sqs_mapping import SqsEventSourceMapping
 from lambdasim.service.streams import StreamMapping
 
 __all__ = ["RunResult"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from lambdasim.metrics import Level, LogHistogram
+from lambdasim.metrics.core import Level, LogHistogram
 
 __all__ = ["EsmMetrics", "QueueMetrics"]
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from lambdasim import cost as costmod
-from lambdasim.frames import long_frame
-from lambdasim.metrics import period_stats, window_stats
+from lambdasim.results.frames import long_frame
+from lambdasim.metrics.core import period_stats, window_stats
 from lambdasim.service.sqs import SqsQueue
-from lambdasim.service.sqs_poller import SqsEventSourceMapping
+from lambdasim.service.sqs_mapping import SqsEventSourceMapping
 
 __all__ = ["esm_block", "esm_series", "queue_block", "queue_series", "sqs_monthly_usd"]
 

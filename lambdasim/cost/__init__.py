@@ -1,6 +1,6 @@
 """Dated AWS Lambda price tables and cost arithmetic on billing totals.
 
-Prices live in versioned YAML tables shipped as package data (``lambdasim/pricing/``), never in
+Prices live in versioned YAML tables shipped as package data (``lambdasim/cost/pricing/``), never in
 code, and every result names the table it was priced with (stack.md §2.11). This module holds
 pure functions of per-function totals; it knows nothing about the simulation.
 
@@ -331,7 +331,7 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
 
 
 class PricingTable(_Frozen):
-    """A dated price table (schema of ``lambdasim/pricing/*.yaml``).
+    """A dated price table (schema of ``lambdasim/cost/pricing/*.yaml``).
 
     Parameters
     ----------
