@@ -18,6 +18,7 @@ import pandas as pd
 
 from lambdasim.config import Function, Scenario
 from lambdasim.cost import PricingTable, load_table
+from lambdasim.units import vcpu_share
 
 __all__ = ["DEFAULT_MEMORY_MB", "power_curve"]
 
@@ -133,7 +134,7 @@ def power_curve(
                 {
                     "memory_mb": m,
                     "architecture": arch,
-                    "vcpu_share": min(m / 1769.0, 6.0),
+                    "vcpu_share": vcpu_share(m),
                     "duration_factor": factor,
                     "duration_mean_s": float(np.mean(d)),
                     "duration_p50_s": p50 * factor,

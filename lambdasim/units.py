@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["BILLING_EPS_MS", "billed_ms", "hours", "minutes", "ms"]
+__all__ = [
+    "BILLING_EPS_MS",
+    "MAX_VCPUS",
+    "MB_PER_VCPU",
+    "billed_ms",
+    "cpu_duration_factor",
+    "hours",
+    "minutes",
+    "ms",
+    "vcpu_share",
+]
 
 #: Lambda rounds billed duration up to whole milliseconds since Dec 2020
 #: (aws-lambda-behaviour.md §10.1). Sub-nanosecond float noise must not add a millisecond,
@@ -46,3 +56,35 @@ def billed_ms(duration_s: float) -> int:
         ``billed_ms(0.045) == 45``.
     """
     return math.ceil(duration_s * 1000.0 - BILLING_EPS_MS)
+
+
+#: Lambda allocates CPU in proportion to memory: 1,769 MB is one full vCPU
+#: (aws-lambda-behaviour.md §3, "Memory and computing power").
+MB_PER_VCPU = 1769.0
+#: At most 6 vCPUs (at 10,240 MB).
+MAX_VCPUS = 6.0
+
+
+def vcpu_share(memory_mb: float) -> float:
+    """vCPUs a function gets at ``memory_mb`` MB: ``min(memory / 1769, 6)``."""
+    return min(memory_mb / MB_PER_VCPU, MAX_VCPUS)
+
+
+def cpu_duration_factor(cpu_bound: float, ref_memory_mb: float, memory_mb: float) -> float:
+    """Duration multiplier when a handler measured at ``ref_memory_mb`` runs at ``memory_mb``.
+
+    Parameters
+    ----------
+    cpu_bound : float
+        Fraction (0–1) of the handler time that scales with the vCPU share; the rest (I/O,
+        waiting on other services) does not.
+    ref_memory_mb, memory_mb : float
+        Memory (MB) at which the duration was measured, and at which it runs.
+
+    Returns
+    -------
+    float
+        ``cpu_bound × share(ref) / share(memory) + (1 − cpu_bound)``; the one copy of the
+        memory-scaling rule (config, trace replay and the power curve use it).
+    """
+    return cpu_bound * vcpu_share(ref_memory_mb) / vcpu_share(memory_mb) + (1.0 - cpu_bound)

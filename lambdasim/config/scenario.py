@@ -76,6 +76,7 @@ from lambdasim.config.runtime import (
 from lambdasim.config.streams import OnFailure, Stream, StreamTrigger
 from lambdasim.config.sweep import SweepSpec
 from lambdasim.schedule import DEFAULT_START
+from lambdasim.units import cpu_duration_factor
 
 
 class Scaling(_Model):
@@ -242,9 +243,7 @@ class Function(_Model):
         d = self.duration
         if d.memory_ref_mb is None or d.cpu_bound == 0.0:
             return 1.0
-        share_ref = min(d.memory_ref_mb / 1769.0, 6.0)
-        share = min(self.memory_mb / 1769.0, 6.0)
-        return d.cpu_bound * share_ref / share + (1.0 - d.cpu_bound)
+        return cpu_duration_factor(d.cpu_bound, d.memory_ref_mb, self.memory_mb)
 
 
 # --------------------------------------------------------------------------- workloads

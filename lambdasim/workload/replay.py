@@ -12,6 +12,7 @@ import numpy as np
 import simpy
 
 from lambdasim.clock import Wakeup
+from lambdasim.units import cpu_duration_factor
 from lambdasim.config import Function
 from lambdasim.config.arrivals import TraceArrivals
 from lambdasim.service.invoke import ADMITTED
@@ -46,10 +47,7 @@ def recorded_duration_factor(fn: Function, recorded_mb: int | None) -> float:
     """
     if recorded_mb is None:
         return 1.0
-    cpu = fn.duration.cpu_bound
-    share_ref = min(recorded_mb / 1769.0, 6.0)
-    share = min(fn.memory_mb / 1769.0, 6.0)
-    return cpu * share_ref / share + (1.0 - cpu)
+    return cpu_duration_factor(fn.duration.cpu_bound, recorded_mb, fn.memory_mb)
 
 
 def _pairs(blocks: Iterator[EventBlock], factor: float) -> Iterator[tuple[float, float | None]]:
