@@ -15,8 +15,8 @@ from lambdasim.config import ConfigError, Scenario, load, loads
 from lambdasim.experiment import replicate, sweep
 from lambdasim.power import power_curve
 from lambdasim.results.run import RunResult
-from lambdasim.simulation import run
 from lambdasim.results.sweep import SweepResult, read_results
+from lambdasim.simulation import run
 
 __all__ = [
     "ConfigError",

@@ -15,8 +15,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from lambdasim import config
-from lambdasim.config import advice as checks
 from lambdasim.config import ConfigError, ConfigIssue, Scenario
+from lambdasim.config import advice as checks
 from lambdasim.import_cli import import_app
 
 app = typer.Typer(

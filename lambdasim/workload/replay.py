@@ -12,11 +12,11 @@ import numpy as np
 import simpy
 
 from lambdasim.clock import Wakeup
-from lambdasim.units import cpu_duration_factor
 from lambdasim.config import Function
 from lambdasim.config.arrivals import TraceArrivals
 from lambdasim.service.invoke import ADMITTED
 from lambdasim.service.router import SyncFrontDoor
+from lambdasim.units import cpu_duration_factor
 from lambdasim.workload.traces import EventBlock
 
 __all__ = [
