@@ -35,17 +35,16 @@ import numpy as np
 import pandas as pd
 
 from lambdasim.config import ConfigError, Scenario
-from lambdasim.results.sweep import (
-    SweepResult,
+from lambdasim.results.schema import flatten_metrics
+from lambdasim.results.store import (
     finished_reps,
-    flatten_metrics,
     read_manifest,
-    read_results,
     set_attrs,
     tidy,
     write_manifest,
     write_part,
 )
+from lambdasim.results.sweep import SweepResult, read_results
 
 __all__ = ["replicate", "sweep"]
 

@@ -1,17 +1,31 @@
-"""Values that cross module lines: outcome kinds and the outcome sink protocol.
+"""Values and small protocols that cross module lines: outcome kinds and the sinks service talks to.
 
-Service code (``lambdasim.service``) never imports the metrics module. It reports every finished
-request to an :class:`OutcomeSink` with positional arguments instead of allocating one record
-object per invocation: at a million invocations a second-scale simulation the allocation alone
-would cost more than the rest of the bookkeeping (architecture.md, "The hot path").
+Service code (:mod:`lambdasim.service`) never imports :mod:`lambdasim.metrics`. Its collaborators
+arrive through constructors, typed by the protocols here; :mod:`lambdasim.simulation` passes
+the collectors of :mod:`lambdasim.metrics`. Events are reported with positional arguments
+instead of one record object per invocation: at a million invocations a second-scale simulation
+the allocation alone would cost more than the rest of the bookkeeping (architecture.md, "The
+hot path").
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-__all__ = ["Outcome", "OutcomeSink", "ThrottleReason"]
+__all__ = [
+    "AsyncSink",
+    "LevelSink",
+    "MappingSink",
+    "Outcome",
+    "OutcomeSink",
+    "ProvisionedSink",
+    "QueueSink",
+    "StreamSink",
+    "ThrottleReason",
+    "TopicSink",
+    "Tracer",
+]
 
 
 class Outcome(IntEnum):
@@ -34,22 +48,168 @@ class ThrottleReason(IntEnum):
     SCALING_RATE = 2
 
 
-class OutcomeSink(Protocol):
-    """Receiver of request-level events, implemented by :mod:`lambdasim.metrics.core`."""
+class LevelSink(Protocol):
+    """A time-weighted integer level (:class:`~lambdasim.metrics.core.Level`).
 
-    def started(self, now: float, cold: bool, init_s: float) -> None:
-        """An attempt was admitted at ``now`` on a cold (``init_s`` > 0 INIT) or warm env."""
+    The invoke path inlines :meth:`up` and :meth:`down` for speed, so the attributes are part
+    of the protocol: ``n`` the level, ``edge`` the end of the current segment, ``s`` the sum of
+    change times inside it, ``smax`` its maximum; :meth:`roll` closes segments.
+    """
+
+    n: int
+    edge: float
+    s: float
+    smax: int
+
+    def roll(self, t: float) -> None:
+        """Close every segment that ends at or before ``t``."""
+
+    def up(self, t: float) -> None:
+        """The level rises by one at ``t``."""
+
+    def down(self, t: float) -> None:
+        """The level falls by one at ``t``."""
+
+
+class OutcomeSink(Protocol):
+    """Receiver of one function's invoke events (``metrics.function.FunctionMetrics``)."""
+
+    warmup: float
+    arrivals: int
+    extra_requests: int
+    concurrency: LevelSink
+    environments: LevelSink
 
     def throttled(self, now: float, reason: int) -> None:
         """One invoke attempt was rejected with a 429 at ``now``."""
 
-    def finished(
-        self,
-        now: float,
-        arrival: float,
-        outcome: int,
-        duration_s: float,
-        billed_ms: int,
-        init_billed_delta_ms: int,
-    ) -> None:
-        """A request ended at ``now`` (arrived at ``arrival``) with ``outcome``."""
+    def rejected(self, arrival: float) -> None:
+        """A request that arrived at ``arrival`` ended throttled (no attempts left)."""
+
+    def started_init(self, e: Any) -> None:
+        """An invoke started on a new environment or re-ran INIT after a reset."""
+
+    def finished(self, e: Any, end: float) -> None:
+        """The invoke environment ``e`` was serving ended at ``end``."""
+
+
+class Tracer(Protocol):
+    """The opt-in per-invocation log (:class:`~lambdasim.tracing.InvocationLog`)."""
+
+    def record(self, function: str, e: Any, end: float, outcome: int, invoke_s: float) -> None:
+        """One finished invoke."""
+
+
+class AsyncSink(Protocol):
+    """Receiver of one function's async events (``metrics.async_.AsyncMetrics``)."""
+
+    warmup: float
+    depth: LevelSink
+
+    def accepted(self, now: float, source: str, duplicate: bool) -> None:
+        """An event entered the internal queue."""
+
+    def invoked(self, now: float, accepted: float, retry: bool) -> None:
+        """An attempt was admitted."""
+
+    def succeeded_at(self, now: float, accepted: float) -> None:
+        """The event's invoke succeeded."""
+
+    def failed(self, now: float, accepted: float, reason: str, where: str, delivered: bool) -> None:
+        """The event failed for ``reason`` and went ``where``."""
+
+    def success_delivery_failed(self, now: float) -> None:
+        """An on-success record could not be delivered."""
+
+
+class QueueSink(Protocol):
+    """Receiver of one SQS queue's events (``metrics.sqs.QueueMetrics``)."""
+
+    warmup: float
+    visible: LevelSink
+    not_visible: LevelSink
+    to_dlq: int
+    expired: int
+    reprocessed: int
+
+    def on_sent(self, now: float, chunks: int, counted: bool) -> None:
+        """SendMessage of ``chunks`` 64-KB request units."""
+
+    def on_received(self, now: float, messages: int, calls: int) -> None:
+        """``messages`` received in ``calls`` ReceiveMessage calls."""
+
+    def on_deleted(self, now: float, sent: float, counted: bool) -> None:
+        """A message sent at ``sent`` was deleted."""
+
+    def on_delete_calls(self, now: float, calls: int) -> None:
+        """DeleteMessageBatch calls."""
+
+    def on_empty_receives(self, now: float, n: int) -> None:
+        """``n`` long polls returned nothing."""
+
+    def on_oldest(self, now: float, age: float) -> None:
+        """Sampled ApproximateAgeOfOldestMessage."""
+
+
+class MappingSink(Protocol):
+    """Receiver of an SQS event source mapping's events (``metrics.sqs.EsmMetrics``)."""
+
+    warmup: float
+    concurrency: LevelSink
+    pollers: LevelSink
+    throttled_batches: int
+    failed_batches: int
+    item_failures: int
+    poller_seconds: float
+
+    def on_batch(self, now: float, items: int) -> None:
+        """A batch of ``items`` messages is invoked for the first time."""
+
+
+class StreamSink(Protocol):
+    """Receiver of one stream mapping's events (``metrics.streams.StreamMetrics``)."""
+
+    warmup: float
+    records: int
+    processed: int
+    to_on_failure: int
+    age_exceeded: int
+    expired: int
+    batches: int
+    retries: int
+    bisections: int
+    throttled_batches: int
+    out_of_order: int
+    backlog: list[Any]
+    concurrency: LevelSink
+
+    def on_put(self, now: float) -> None:
+        """A record was put."""
+
+    def age(self, now: float, age: float, counted: bool) -> None:
+        """IteratorAge of a batch sent at ``now``."""
+
+
+class ProvisionedSink(Protocol):
+    """Receiver of provisioned-concurrency events (``metrics.provisioned.ProvisionedMetrics``)."""
+
+    warmup: float
+    busy: LevelSink
+    allocated: LevelSink
+    target: LevelSink
+    pc_billed_ms: int
+    init_ms: int
+    reinits: int
+
+    def on_invocation(self, now: float, on_pc: bool, allocated: int) -> None:
+        """An invoke started on PC or spilled over."""
+
+    def on_enabled(self, start: float, end: float, environments: float) -> None:
+        """PC environments were enabled from ``start`` to ``end``."""
+
+
+class TopicSink(Protocol):
+    """Receiver of records published to an SNS topic (``metrics.topics.TopicMetrics``)."""
+
+    def on_published(self, now: float) -> None:
+        """One record was published at ``now``."""

@@ -1,115 +1,60 @@
-"""The one place that wires the parts together: :func:`run` turns a Scenario into a RunResult."""
+"""The one place that wires the parts together: :func:`run` turns a Scenario into a RunResult.
+
+Build the collectors (:mod:`lambdasim.metrics`) and the services (:mod:`lambdasim.service`),
+pass each service its collaborators and hooks, feed every workload through its driver, run the
+clock to the horizon, write the engine's end-of-run state into the collectors, and hand those
+to :class:`~lambdasim.results.run.RunResult`. Nothing else here.
+"""
 
 from __future__ import annotations
 
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
-from heapq import heappush
-from itertools import chain
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import simpy
 
-from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.config import Scenario
 from lambdasim.config.arrivals import has_recorded_durations
-from lambdasim.metrics.core import AsyncMetrics, FunctionMetrics, Level, make_edges
-from lambdasim.metrics.sqs import EsmMetrics, QueueMetrics
+from lambdasim.metrics import (
+    AsyncMetrics,
+    EsmMetrics,
+    FunctionMetrics,
+    Level,
+    ProvisionedMetrics,
+    QueueMetrics,
+    RunMetrics,
+    StreamMetrics,
+    TopicMetrics,
+)
+from lambdasim.periods import Periods
 from lambdasim.results.run import RunResult
 from lambdasim.rng import Streams, sampler
 from lambdasim.service.async_invoke import AsyncDispatcher
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
-from lambdasim.service.destinations import Destinations, RecordSink, TopicSink
+from lambdasim.service.destinations import Destinations, RecordSink, SnsTopic
 from lambdasim.service.environments import EnvironmentPool
 from lambdasim.service.execution import Execution
-from lambdasim.service.invoke import ADMITTED, FunctionService
+from lambdasim.service.invoke import FunctionService
 from lambdasim.service.provisioned import ProvisionedPool
-from lambdasim.service.router import SyncFrontDoor
+from lambdasim.service.router import (
+    Arrivals,
+    AsyncRecordedArrivals,
+    SyncArrivals,
+    SyncFrontDoor,
+    SyncRecordedArrivals,
+)
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_mapping import SqsEventSourceMapping
-from lambdasim.service.streams import StreamMapping, StreamMetrics
+from lambdasim.service.streams import StreamMapping
 from lambdasim.tracing import InvocationLog
-from lambdasim.workload.replay import AsyncRecordedDriver, RecordedDurationDriver
+from lambdasim.workload.replay import recorded_events
 from lambdasim.workload.synthetic import arrival_times, named_streams
 
 __all__ = ["run"]
-
-
-class _ArrivalDriver:
-    """Feeds one workload's arrival times into the simulation, one timeout per arrival."""
-
-    __slots__ = ("door", "horizon", "invoke", "metrics", "sim", "times", "wake", "warmup")
-
-    def __init__(
-        self,
-        sim: simpy.Environment,
-        blocks: Iterator[np.ndarray],
-        door: SyncFrontDoor,
-        metrics: FunctionMetrics,
-        horizon: float,
-        warmup: float,
-    ) -> None:
-        self.sim = sim
-        self.door = door
-        self.invoke = door.service.invoke
-        self.metrics = metrics
-        self.horizon = horizon
-        self.warmup = warmup
-        self.times = chain.from_iterable(b.tolist() for b in blocks)
-        self.wake = Wakeup(sim, self._fire)
-
-    def schedule_next(self) -> None:
-        t = next(self.times, None)
-        if t is None or t >= self.horizon:
-            return
-        self.wake.at(t)
-
-    def _fire(self, _ev: Any) -> None:
-        now = self.sim._now
-        if now >= self.warmup:
-            self.metrics.arrivals += 1
-        if self.invoke(now) != ADMITTED:  # door.request(now), inlined
-            self.door.throttled(now, 1)
-        t = next(self.times, None)
-        if t is not None and t < self.horizon:
-            w = self.wake  # w.at(t), inlined: this runs once per arrival
-            w.callbacks = w._cbs
-            heappush(w._queue, (t, NORMAL, next(w._eid), w))
-
-
-class _Driver:
-    """Feeds one workload's arrival times to ``on_arrival(now)``, one wake-up at a time.
-
-    Used for async events, SQS messages and stream records; sync requests have their own
-    driver with the invoke path inlined (:class:`_ArrivalDriver`).
-    """
-
-    __slots__ = ("horizon", "on_arrival", "sim", "times", "wake")
-
-    def __init__(
-        self,
-        sim: simpy.Environment,
-        blocks: Iterator[np.ndarray],
-        horizon: float,
-        on_arrival: Callable[[float], None],
-    ) -> None:
-        self.sim = sim
-        self.horizon = horizon
-        self.on_arrival = on_arrival
-        self.times = chain.from_iterable(b.tolist() for b in blocks)
-        self.wake = Wakeup(sim, self._fire)
-
-    def schedule_next(self) -> None:
-        t = next(self.times, None)
-        if t is not None and t < self.horizon:
-            self.wake.at(t)
-
-    def _fire(self, _ev: Any) -> None:
-        self.on_arrival(self.sim._now)
-        self.schedule_next()
 
 
 def _async_events(
@@ -199,20 +144,21 @@ def run(
     sim = simpy.Environment()
     horizon = scenario.horizon_s
     warmup = scenario.warmup_s
-    step = scenario.output.timeseries_step_s
-    edges, _ = make_edges(horizon, step, warmup)
+    periods = Periods(horizon, scenario.output.timeseries_step_s, warmup)
     acct = scenario.account
     reserved_total = sum(f.reserved_concurrency or 0 for f in scenario.functions.values())
     account = AccountPool(acct.concurrency, reserved_total)
-    account_level = Level(edges) if len(scenario.functions) > 1 else None
+    account_level = Level(periods.edges) if len(scenario.functions) > 1 else None
     log = InvocationLog() if trace else None
+    rm = RunMetrics(periods, {}, account_level)
 
     services: dict[str, FunctionService] = {}
-    metrics: dict[str, FunctionMetrics] = {}
+    metrics = rm.functions
+    pools: dict[str, ProvisionedPool] = {}
     burst = float(acct.scaling.burst_for(acct.region))
     legacy = ScalingBucket(burst, acct.scaling.per_minute / 60.0)
     for name, fn in scenario.functions.items():
-        m = FunctionMetrics(name, horizon, warmup, step, edges)
+        m = FunctionMetrics(name, periods)
         ka = fn.keep_alive_s.build()
         pool = EnvironmentPool(
             _sampler(ka, streams.generator("idle_ttl", name)), fn.max_lifetime_s, m.environments
@@ -234,26 +180,26 @@ def run(
             Execution(name, fn, streams),
             m,
             account_level,
+            log,
         )
-        svc.tracer = log
         services[name] = svc
         metrics[name] = m
         pc = fn.provisioned_concurrency
         if pc is not None and (pc.initial > 0 or pc.schedule or pc.target_tracking is not None):
-            svc.pc = ProvisionedPool(
-                sim, svc, pc, edges, scenario.start_time, horizon, warmup, step
-            )
+            pm = rm.provisioned[name] = ProvisionedMetrics(periods, fn.memory_mb)
+            pools[name] = svc.pc = ProvisionedPool(sim, svc, pc, pm, scenario.start_time, horizon)
 
     # Asynchronous invocation: an internal queue per function that is invoked asynchronously,
     # has an async block, or is a function destination.
     # Queues and topics; SQS event source mappings poll their queues.
     sqs_queues: dict[str, SqsQueue] = {}
-    topics: dict[str, TopicSink] = {}
+    topics: dict[str, SnsTopic] = {}
     for qname, qcfg in scenario.queues.items():
         if qcfg.kind == "topic":
-            topics[qname] = TopicSink(qname, warmup, horizon, step)
+            tm = rm.topics[qname] = TopicMetrics(qname, periods)
+            topics[qname] = SnsTopic(qname, tm)
         else:
-            qm = QueueMetrics(qname, qcfg.kind, horizon, warmup, step, edges)
+            qm = rm.queues[qname] = QueueMetrics(qname, qcfg.kind, periods)
             sqs_queues[qname] = SqsQueue(sim, qname, qcfg, qm)
     for q in sqs_queues.values():
         if q.config.redrive_to is not None:
@@ -261,14 +207,20 @@ def run(
     mappings: dict[str, SqsEventSourceMapping] = {}
     for name, fn in scenario.functions.items():
         if fn.trigger is not None and fn.trigger.sqs is not None:
-            mappings[name] = SqsEventSourceMapping(
+            trig = fn.trigger.sqs
+            mode = "on_demand" if trig.mode == "on_demand" else "provisioned"
+            em = rm.mappings[name] = EsmMetrics(name, trig.queue, mode, periods)
+            queue = sqs_queues[trig.queue]
+            mapping = SqsEventSourceMapping(
                 sim,
-                sqs_queues[fn.trigger.sqs.queue],
+                queue,
                 services[name],
-                fn.trigger.sqs,
-                EsmMetrics(name, horizon, warmup, step, edges),
+                trig,
+                em,
                 sampler(streams.generator("sqs", name).random),
             )
+            queue.consumer = mapping
+            mappings[name] = mapping
     sinks: dict[str, RecordSink] = {**sqs_queues, **topics}
     destinations = Destinations(sinks)
     # Kinesis / DynamoDB streams and their mappings (one per stream)
@@ -279,12 +231,13 @@ def run(
             continue
         scfg = scenario.streams[st.name]
         of = st.on_failure
+        sm = rm.streams[st.name] = StreamMetrics(st.name, scfg.kind, scfg.shards, name, periods)
         stream_maps[st.name] = StreamMapping(
             sim,
             scfg,
             st,
             services[name],
-            StreamMetrics(st.name, scfg.shards, warmup, horizon, step, edges),
+            sm,
             sampler(streams.generator("stream", name).random),
             sinks[of.queue].accept_record if of is not None else None,
         )
@@ -295,13 +248,11 @@ def run(
             for d in (fn.async_.on_success, fn.async_.on_failure):
                 if d is not None and d.function is not None:
                     async_names.add(d.function)
-    async_metrics: dict[str, AsyncMetrics] = {}
     for name in scenario.functions:  # config order: reproducible streams and output order
         if name not in async_names:
             continue
-        am = AsyncMetrics(name, horizon, warmup, step, edges)
-        async_metrics[name] = am
-        destinations.dispatchers[name] = AsyncDispatcher(
+        am = rm.async_[name] = AsyncMetrics(name, periods)
+        dispatcher = AsyncDispatcher(
             sim,
             services[name],
             scenario.functions[name].async_config,
@@ -309,8 +260,9 @@ def run(
             sampler(streams.generator("async", name).random),
             destinations.deliver,
         )
+        services[name].on_free = dispatcher.on_free  # a free slot resumes reading the queue
+        destinations.dispatchers[name] = dispatcher
 
-    doors: list[SyncFrontDoor] = []
     for i, w in enumerate(scenario.workloads):
         label = w.label(i)
         blocks = arrival_times(
@@ -324,7 +276,7 @@ def run(
         if w.stream is not None:
             if w.stream in stream_maps:
                 gk = streams.generator("partition_keys", label)
-                _Driver(
+                Arrivals(
                     sim,
                     blocks,
                     horizon,
@@ -337,7 +289,7 @@ def run(
                 ).schedule_next()
             continue
         if w.queue is not None:
-            _Driver(
+            Arrivals(
                 sim,
                 blocks,
                 horizon,
@@ -346,21 +298,22 @@ def run(
             continue
         svc = services[w.target]
         if w.invocation == "async" and has_recorded_durations(w.arrivals):
-            AsyncRecordedDriver(
+            AsyncRecordedArrivals(
                 sim,
-                w.arrivals,
-                scenario.resolve_path(w.arrivals.path),
+                recorded_events(
+                    w.arrivals,
+                    scenario.resolve_path(w.arrivals.path),
+                    scenario.functions[w.target],
+                ),
                 destinations.dispatchers[w.target],
                 w.source or "api",
                 _payload_extra_requests(w.payload_kb),
                 metrics[w.target],
                 horizon,
-                warmup,
-                scenario.functions[w.target],
             ).schedule_next()
             continue
         if w.invocation == "async":
-            _Driver(
+            Arrivals(
                 sim,
                 blocks,
                 horizon,
@@ -378,20 +331,20 @@ def run(
             gj = streams.generator("client_retry", label)
             jitter = sampler(gj.random)
         door = SyncFrontDoor(sim, svc, w.client_retry, jitter)
-        doors.append(door)
         if has_recorded_durations(w.arrivals):  # the trace's durations replace the draws
-            RecordedDurationDriver.for_trace(
+            SyncRecordedArrivals(
                 sim,
-                w.arrivals,
-                scenario.resolve_path(w.arrivals.path),
+                recorded_events(
+                    w.arrivals,
+                    scenario.resolve_path(w.arrivals.path),
+                    scenario.functions[w.target],
+                ),
                 door,
                 metrics[w.target],
                 horizon,
-                warmup,
-                scenario.functions[w.target],
             ).schedule_next()
             continue
-        _ArrivalDriver(sim, blocks, door, metrics[w.target], horizon, warmup).schedule_next()
+        SyncArrivals(sim, blocks, door, metrics[w.target], horizon).schedule_next()
 
     show = sys.stderr.isatty() if progress is None else progress
     if show:
@@ -399,43 +352,54 @@ def run(
     else:
         sim.run(until=horizon)
 
-    for q in sqs_queues.values():
-        q.metrics.on_oldest(horizon, q.oldest_age(horizon))  # queues nobody polls too
-        q.metrics.visible.roll(horizon)
-        q.metrics.not_visible.roll(horizon)
-    for am in async_metrics.values():
-        am.depth.roll(horizon)
-    for sm in stream_maps.values():
-        for lv in sm.metrics.backlog:
-            lv.roll(horizon)
-        sm.metrics.concurrency.roll(horizon)
-    for esm in mappings.values():
-        esm.metrics.concurrency.roll(horizon)
-        esm.metrics.pollers.roll(horizon)
-    for name, svc in services.items():
-        svc.pool.expire(horizon)
-        metrics[name].close(horizon)
-        if svc.pc is not None:
-            svc.pc.close(horizon)
-    if account_level is not None:
-        account_level.roll(horizon)
+    _close(horizon, rm, services, pools, sqs_queues, destinations, stream_maps)
     wall = time.perf_counter() - wall0
     return RunResult.build(
         scenario=scenario,
         seed=seed,
         rep=rep,
-        metrics=metrics,
-        account_level=account_level,
-        async_metrics=async_metrics,
-        async_waiting={n: d.waiting() for n, d in destinations.dispatchers.items()},
-        queues=sqs_queues,
-        topics=topics,
-        mappings=mappings,
-        streams=stream_maps,
-        provisioned={n: s.pc for n, s in services.items() if s.pc is not None},
+        metrics=rm,
         wall_s=wall,
         invocations=log.frame() if log is not None else None,
     )
+
+
+def _close(
+    horizon: float,
+    rm: RunMetrics,
+    services: dict[str, FunctionService],
+    pools: dict[str, ProvisionedPool],
+    queues: dict[str, SqsQueue],
+    destinations: Destinations,
+    stream_maps: dict[str, StreamMapping],
+) -> None:
+    """Write the engine's state at the horizon into the collectors and close their levels."""
+    for q in queues.values():
+        qm = rm.queues[q.name]
+        qm.on_oldest(horizon, q.oldest_age(horizon))  # queues nobody polls too
+        qm.in_queue_end = q.waiting()
+        qm.visible.roll(horizon)
+        qm.not_visible.roll(horizon)
+    for name, am in rm.async_.items():
+        am.in_queue_end = destinations.dispatchers[name].waiting()
+        am.depth.roll(horizon)
+    for sname, mapping in stream_maps.items():
+        sm = rm.streams[sname]
+        sm.remaining = mapping.remaining()
+        for lv in sm.backlog:
+            lv.roll(horizon)
+        sm.concurrency.roll(horizon)
+    for em in rm.mappings.values():
+        em.concurrency.roll(horizon)
+        em.pollers.roll(horizon)
+    for name, svc in services.items():
+        svc.pool.expire(horizon)
+        rm.functions[name].close(horizon)
+        if name in pools:
+            pools[name].close(horizon)
+            rm.provisioned[name].close(horizon)
+    if rm.account is not None:
+        rm.account.roll(horizon)
 
 
 def _run_with_progress(sim: simpy.Environment, horizon: float) -> None:

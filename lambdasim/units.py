@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from numpy.typing import NDArray
+
 __all__ = [
     "BILLING_EPS_MS",
     "MAX_VCPUS",
     "MB_PER_VCPU",
     "billed_ms",
+    "billed_ms_sum",
     "cpu_duration_factor",
     "hours",
     "minutes",
@@ -56,6 +60,11 @@ def billed_ms(duration_s: float) -> int:
         ``billed_ms(0.045) == 45``.
     """
     return math.ceil(duration_s * 1000.0 - BILLING_EPS_MS)
+
+
+def billed_ms_sum(durations_s: NDArray[np.float64]) -> int:
+    """Σ of billed milliseconds, each duration (seconds) rounded up as :func:`billed_ms` does."""
+    return int(np.ceil(durations_s * 1000.0 - BILLING_EPS_MS).astype(np.int64).sum())
 
 
 #: Lambda allocates CPU in proportion to memory: 1,769 MB is one full vCPU

@@ -5,10 +5,15 @@ Every AWS default cites ``aws-lambda-behaviour.md`` (the project's behavioural r
 mean" hint; integer fields take only integers. Errors carry the YAML file, line and column, the
 dotted field path, the bad value and the allowed range (see :class:`ConfigError`).
 
-Modules: :mod:`.base` (shared types), :mod:`.distributions`, :mod:`.scenario` (account,
-functions, workloads), :mod:`.errors`, :mod:`.loading`.
+Modules: :mod:`.base` (shared types), :mod:`.distributions`, :mod:`.runtime` (INIT and
+keep-alive), :mod:`.arrivals`, :mod:`.account`, :mod:`.function`, :mod:`.workload`, the event
+sources (:mod:`.event_sources`, :mod:`.queues`, :mod:`.streams`, :mod:`.async_invoke`,
+:mod:`.provisioned`), :mod:`.scenario` (the whole), :mod:`.crosscheck` (errors spanning several
+parts), :mod:`.advice` (``validate``'s warnings), :mod:`.errors`, :mod:`.loading` and
+:mod:`.wildcards` (the slot for ``target: "*"`` expansion, filled by :mod:`lambdasim.workload`).
 """
 
+from lambdasim.config.account import Account, Pricing, Scaling
 from lambdasim.config.arrivals import (
     ArrivalSpec,
     BurstyArrivals,
@@ -38,20 +43,13 @@ from lambdasim.config.distributions import (
 )
 from lambdasim.config.errors import ConfigError, ConfigIssue, locate
 from lambdasim.config.event_sources import ProvisionedPollers, SqsTrigger, Trigger
+from lambdasim.config.function import Function
 from lambdasim.config.loading import load, loads, parse_override
 from lambdasim.config.provisioned import ProvisionedConcurrency, ScheduledAction, TargetTracking
 from lambdasim.config.queues import Queue
-from lambdasim.config.scenario import (
-    Account,
-    ClientRetry,
-    Function,
-    Output,
-    Pricing,
-    Scaling,
-    Scenario,
-    Workload,
-)
+from lambdasim.config.scenario import Output, Scenario
 from lambdasim.config.streams import Stream, StreamTrigger
+from lambdasim.config.workload import ClientRetry, Workload
 
 __all__ = [
     "ARM64_INIT_FACTOR",

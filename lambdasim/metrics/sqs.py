@@ -8,35 +8,23 @@ before ``warmup_s`` are simulated but not counted.
 
 from __future__ import annotations
 
-import math
-
 from lambdasim.metrics.core import Level, LogHistogram
+from lambdasim.periods import Periods
 
 __all__ = ["EsmMetrics", "QueueMetrics"]
-
-
-def _periods(horizon_s: float, step_s: float) -> int:
-    return max(1, math.ceil(horizon_s / step_s - 1e-9))
 
 
 class QueueMetrics:
     """Counters, levels and series of one queue."""
 
-    def __init__(
-        self,
-        name: str,
-        kind: str,
-        horizon_s: float,
-        warmup_s: float,
-        step_s: float,
-        edges: list[float],
-    ) -> None:
+    def __init__(self, name: str, kind: str, periods: Periods) -> None:
         self.name = name
         self.kind = kind
-        self.warmup = warmup_s
-        self.inv_step = 1.0 / step_s
-        n = _periods(horizon_s, step_s)
-        self.n_periods = n
+        self.fifo = kind == "fifo"
+        self.periods = periods
+        self.warmup = periods.warmup
+        n = periods.n
+        edges = periods.edges
         # messages sent after warm-up, by fate
         self.sent = 0
         self.deleted = 0
@@ -57,14 +45,12 @@ class QueueMetrics:
         self.ts_deleted = [0] * n
         self.ts_empty = [0] * n
         self.ts_age_max = [0.0] * n
-
-    def _bin(self, t: float) -> int:
-        b = int(t * self.inv_step)
-        return b if b < self.n_periods else self.n_periods - 1
+        #: Messages sent after warm-up still visible at the horizon (written at close).
+        self.in_queue_end = 0
 
     def on_sent(self, now: float, chunks: int, counted: bool) -> None:
         """A message was sent (SendMessage; ``chunks`` 64-KB request units)."""
-        self.ts_sent[self._bin(now)] += 1
+        self.ts_sent[self.periods.bin(now)] += 1
         if now >= self.warmup:
             self.requests += chunks
         if counted:
@@ -72,14 +58,14 @@ class QueueMetrics:
 
     def on_received(self, now: float, messages: int, calls: int) -> None:
         """``messages`` were received in ``calls`` ReceiveMessage calls."""
-        self.ts_received[self._bin(now)] += messages
+        self.ts_received[self.periods.bin(now)] += messages
         if now >= self.warmup:
             self.received += messages
             self.requests += calls
 
     def on_deleted(self, now: float, sent: float, counted: bool) -> None:
         """A message sent at ``sent`` was deleted at ``now``."""
-        self.ts_deleted[self._bin(now)] += 1
+        self.ts_deleted[self.periods.bin(now)] += 1
         if counted:
             self.deleted += 1
             lat = now - sent
@@ -94,14 +80,14 @@ class QueueMetrics:
 
     def on_empty_receives(self, now: float, n: int) -> None:
         """``n`` long polls returned nothing."""
-        self.ts_empty[self._bin(now)] += n
+        self.ts_empty[self.periods.bin(now)] += n
         if now >= self.warmup:
             self.empty_receives += n
             self.requests += n
 
     def on_oldest(self, now: float, age: float) -> None:
         """Sampled ApproximateAgeOfOldestMessage."""
-        b = self._bin(now)
+        b = self.periods.bin(now)
         if age > self.ts_age_max[b]:
             self.ts_age_max[b] = age
         if now >= self.warmup and age > self.age_of_oldest_max:
@@ -111,16 +97,14 @@ class QueueMetrics:
 class EsmMetrics:
     """One SQS event source mapping: batches, concurrency and pollers."""
 
-    def __init__(
-        self,
-        function: str,
-        horizon_s: float,
-        warmup_s: float,
-        step_s: float,
-        edges: list[float],
-    ) -> None:
+    def __init__(self, function: str, queue: str, mode: str, periods: Periods) -> None:
         self.function = function
-        self.warmup = warmup_s
+        self.queue = queue
+        self.mode = mode  # "on_demand" or "provisioned"
+        self.poller_seconds = 0.0  # provisioned pollers × seconds after warm-up (EPU billing)
+        self.periods = periods
+        self.warmup = periods.warmup
+        edges = periods.edges
         self.batches = 0
         self.items = 0
         self.throttled_batches = 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,37 +11,16 @@ import numpy as np
 import pandas as pd
 
 from lambdasim import cost as costmod
-from lambdasim.results import provisioned as pres
-from lambdasim.results import queues as qres
-from lambdasim.results import streams as sres
 from lambdasim.config import Scenario
-from lambdasim.results.frames import long_frame
-from lambdasim.metrics.core import (
-    AsyncMetrics,
-    FunctionMetrics,
-    Level,
-    make_edges,
-    period_stats,
-    window_stats,
-)
-from lambdasim.service.destinations import TopicSink
-from lambdasim.service.provisioned import ProvisionedPool
-from lambdasim.service.sqs import SqsQueue
-from lambdasim.service.sqs_mapping import SqsEventSourceMapping
-from lambdasim.service.streams import StreamMapping
+from lambdasim.cost.provisioned import enabled_unit_s
+from lambdasim.metrics import RunMetrics, window_stats
+from lambdasim.results import blocks, series
+from lambdasim.results.schema import summary_row
 
 __all__ = ["RunResult"]
 
 if TYPE_CHECKING:
     from lambdasim.plotting import RunPlots
-
-
-def _pkey(p: float) -> str:
-    return "p" + f"{p:g}"
-
-
-def _nan_to_none(x: float) -> float | None:
-    return None if isinstance(x, float) and math.isnan(x) else x
 
 
 @dataclass(frozen=True)
@@ -89,102 +66,52 @@ class RunResult:
         scenario: Scenario,
         seed: int,
         rep: int,
-        metrics: Mapping[str, FunctionMetrics],
-        account_level: Level | None,
+        metrics: RunMetrics,
         wall_s: float,
-        async_metrics: Mapping[str, AsyncMetrics] | None = None,
-        async_waiting: Mapping[str, int] | None = None,
-        queues: Mapping[str, SqsQueue] | None = None,
-        topics: Mapping[str, TopicSink] | None = None,
-        mappings: Mapping[str, SqsEventSourceMapping] | None = None,
-        provisioned: Mapping[str, ProvisionedPool] | None = None,
-        streams: Mapping[str, StreamMapping] | None = None,
         invocations: pd.DataFrame | None,
     ) -> RunResult:
-        horizon = scenario.horizon_s
-        warmup = scenario.warmup_s
-        window = horizon - warmup
-        step = scenario.output.timeseries_step_s
-        edges, n = make_edges(horizon, step, warmup)
+        """Assemble the result of a run from its closed collectors (nothing else is read)."""
+        periods = metrics.periods
+        window = periods.window_s
         pcts = scenario.output.percentiles
         table = _table(scenario.pricing.table)
+        region = scenario.account.region
+        pc_rounding_s = float(table.billing_rules.provisioned_rounding_s)
         totals = []
         funcs: dict[str, dict[str, Any]] = {}
-        rows = []
         ts_frames = []
-        times = np.arange(n, dtype=np.float64) * step
-        for name, m in metrics.items():
+        for name, m in metrics.functions.items():
             fn = scenario.functions[name]
-            pcp = (provisioned or {}).get(name)
-            t = costmod.BillingTotals(
-                function=name,
-                architecture=fn.architecture,
-                memory_mb=fn.memory_mb,
-                requests=m.invocations_run + m.extra_requests,
-                # invokes on provisioned environments are billed at the PC duration price
-                billed_ms=m.billed_ms - (pcp.pc_billed_ms if pcp is not None else 0),
-                init_billed_ms_delta=m.init_billed_delta_ms,
-                seconds=window,
-                ephemeral_storage_mb=fn.ephemeral_storage_mb,
-                pc_allocated_gb_s=(pcp.billed_unit_s * fn.memory_mb / 1024.0) if pcp else 0.0,
-                pc_billed_ms=pcp.pc_billed_ms if pcp is not None else 0,
-                pc_init_ms=pcp.init_ms if pcp is not None else 0,
+            pm = metrics.provisioned.get(name)
+            pc_unit_s = enabled_unit_s(pm.enabled, pc_rounding_s) if pm is not None else 0.0
+            totals.append(
+                costmod.BillingTotals(
+                    function=name,
+                    architecture=fn.architecture,
+                    memory_mb=fn.memory_mb,
+                    requests=m.invocations_run + m.extra_requests,
+                    # invokes on provisioned environments are billed at the PC duration price
+                    billed_ms=m.billed_ms - (pm.pc_billed_ms if pm is not None else 0),
+                    init_billed_ms_delta=m.init_billed_delta_ms,
+                    seconds=window,
+                    ephemeral_storage_mb=fn.ephemeral_storage_mb,
+                    pc_allocated_gb_s=(pc_unit_s * fn.memory_mb / 1024.0) if pm else 0.0,
+                    pc_billed_ms=pm.pc_billed_ms if pm is not None else 0,
+                    pc_init_ms=pm.init_ms if pm is not None else 0,
+                )
             )
-            totals.append(t)
-            succ = m.outcomes[0]
-            lat_q = m.latency.quantiles([p / 100 for p in pcts])
-            dur_q = m.duration.quantiles([0.5, 0.99])
-            init_q = m.init.quantiles([0.5, 0.99])
-            c_mean, c_max = window_stats(m.concurrency, edges, warmup, horizon)
-            e_mean, e_max = window_stats(m.environments, edges, warmup, horizon)
-            ran = m.invocations_run
-            funcs[name] = {
-                "invocations": m.arrivals,
-                "succeeded": succ,
-                "errors": m.outcomes[1],
-                "timeouts": m.outcomes[2],
-                "throttled": m.outcomes[3],
-                "in_flight_end": m.in_flight,
-                "cold_starts": m.cold_starts,
-                # share of finished invokes that were cold (both counted at completion)
-                "cold_start_rate": m.cold_finished / ran if ran else None,
-                "latency_s": {
-                    "mean": m.latency_sum / succ if succ else None,
-                    **{_pkey(p): _nan_to_none(q) for p, q in zip(pcts, lat_q, strict=True)},
-                },
-                "duration_s": {
-                    "mean": m.duration_sum / ran if ran else None,
-                    "p50": _nan_to_none(dur_q[0]),
-                    "p99": _nan_to_none(dur_q[1]),
-                },
-                "init_s": {
-                    "mean": m.init_sum / m.cold_starts if m.cold_starts else None,
-                    "p50": _nan_to_none(init_q[0]),
-                    "p99": _nan_to_none(init_q[1]),
-                },
-                "concurrency": {"mean": c_mean, "max": c_max},
-                "environments": {"mean": e_mean, "max": e_max},
-                "throttle_events": m.throttle_events,
-                "throttles_by_reason": {
-                    "ConcurrentInvocationLimitExceeded": m.throttle_reasons[0],
-                    "ReservedFunctionConcurrentInvocationLimitExceeded": m.throttle_reasons[1],
-                    "ScalingRateExceeded": m.throttle_reasons[2],
-                },
-                "suppressed_inits": m.suppressed_inits,
-                "invocations_run": ran,
-            }
-            ts_frames.append(_function_series(name, m, times, edges, step, n, horizon))
-            if pcp is not None:
-                funcs[name]["provisioned"] = pres.provisioned_block(pcp, edges, warmup, horizon)
-                ts_frames.append(pres.provisioned_series(name, pcp, times, edges, step, n, horizon))
-            am = (async_metrics or {}).get(name)
+            funcs[name] = blocks.function_block(m, periods, pcts)
+            ts_frames.append(series.function_series(name, m, periods))
+            if pm is not None:
+                funcs[name]["provisioned"] = blocks.provisioned_block(pm, periods, pc_rounding_s)
+                ts_frames.append(series.provisioned_series(name, pm, periods))
+            am = metrics.async_.get(name)
             if am is not None:
-                waiting = (async_waiting or {}).get(name, 0)
-                funcs[name]["async"] = _async_block(am, waiting, edges, warmup, horizon)
-                ts_frames.append(_async_series(name, am, times, edges, step, n, horizon))
+                funcs[name]["async"] = blocks.async_block(am, periods)
+                ts_frames.append(series.async_series(name, am, periods))
         for t in totals:
             funcs[t.function]["billed_gb_s"] = costmod.billed_gb_s(t, table)
-        cost_df = costmod.run_cost(totals, table, region=scenario.account.region)
+        cost_df = costmod.run_cost(totals, table, region=region)
         for fname, row in cost_df.iterrows():
             f = funcs[str(fname)]
             f["cost_usd"] = {
@@ -195,46 +122,39 @@ class RunResult:
             }
             if "provisioned" in f:
                 f["provisioned"]["cost_usd"] = float(row["provisioned_usd"])
-        for name, d in funcs.items():
-            rows.append(_summary_row(name, d, pcts))
-        if account_level is not None:
-            a_mean, a_max = window_stats(account_level, edges, warmup, horizon)
-            means, mx = period_stats(account_level, edges, step, n, horizon)
-            ts_frames.append(
-                long_frame(
-                    "account",
-                    times,
-                    {"ConcurrentExecutions": mx, "ConcurrentExecutionsMean": means},
-                )
-            )
+        rows = [summary_row(name, d, pcts) for name, d in funcs.items()]
+        if metrics.account is not None:
+            a_mean, a_max = window_stats(metrics.account, periods)
+            ts_frames.append(series.account_series(metrics.account, periods))
         else:
             only = next(iter(funcs.values()))
             a_mean, a_max = only["concurrency"]["mean"], only["concurrency"]["max"]
-        region = scenario.account.region
-        queue_block: dict[str, dict[str, Any]] = {}
+        queue_blocks: dict[str, dict[str, Any]] = {}
         for qname in scenario.queues:
-            if qname in (topics or {}):
-                tsink = (topics or {})[qname]
-                queue_block[qname] = {"kind": "topic", "sent": tsink.sent}
-                ts_frames.append(
-                    long_frame(
-                        f"queue:{qname}", times, {"NumberOfMessagesPublished": tsink.ts_sent}
-                    )
-                )
+            if qname in metrics.topics:
+                tm = metrics.topics[qname]
+                queue_blocks[qname] = blocks.topic_block(tm)
+                ts_frames.append(series.topic_series(tm, periods))
                 continue
-            q = (queues or {})[qname]
-            queue_block[qname] = qres.queue_block(q, table, region, edges, warmup, horizon)
-            queue_block[qname]["monthly_cost_usd"] = qres.sqs_monthly_usd(
-                q, table, region, window, scenario.pricing.free_tier
+            qm = metrics.queues[qname]
+            queue_blocks[qname] = blocks.queue_block(qm, table, region, periods)
+            queue_blocks[qname]["monthly_cost_usd"] = costmod.sqs_monthly_usd(
+                qm.requests,
+                qm.fifo,
+                table,
+                region,
+                window_s=window,
+                free_tier=scenario.pricing.free_tier,
+                empty_receives=qm.empty_receives,
             )
-            ts_frames.append(qres.queue_series(q, times, edges, step, n, horizon))
-        stream_block: dict[str, dict[str, Any]] = {}
-        for sname, sm in (streams or {}).items():
-            stream_block[sname] = sres.stream_block(sm)
-            ts_frames.append(sres.stream_series(sm, times, edges, step, n, horizon))
-        for fname, esm in (mappings or {}).items():
-            funcs[fname]["sqs"] = qres.esm_block(esm, table, region, edges, warmup, horizon)
-            ts_frames.append(qres.esm_series(esm, times, edges, step, n, horizon))
+            ts_frames.append(series.queue_series(qm, periods))
+        stream_blocks: dict[str, dict[str, Any]] = {}
+        for sname, sm in metrics.streams.items():
+            stream_blocks[sname] = blocks.stream_block(sm)
+            ts_frames.append(series.stream_series(sm, periods))
+        for fname, em in metrics.mappings.items():
+            funcs[fname]["sqs"] = blocks.mapping_block(em, table, region, periods)
+            ts_frames.append(series.mapping_series(em, periods))
         account = {
             "concurrency_max": a_max,
             "concurrency_mean": a_mean,
@@ -252,11 +172,11 @@ class RunResult:
             totals=totals,
             account=account,
             functions=funcs,
-            queues=queue_block,
-            streams=stream_block,
+            queues=queue_blocks,
+            streams=stream_blocks,
             wall_s=wall_s,
             invocations=invocations,
-            _histograms={n_: (m.latency, m.duration) for n_, m in metrics.items()},
+            _histograms={n_: (m.latency, m.duration) for n_, m in metrics.functions.items()},
         )
         res._stamp(summary)
         res._stamp(timeseries)
@@ -326,12 +246,16 @@ class RunResult:
 
         month = self.monthly_cost()
         lam = sum(d["cost_usd"]["total"] for d in self.functions.values())
-        sqs = sum(q.get("cost_usd", 0.0) for q in self.queues.values())
-        epu = sum(d["sqs"]["epu_cost_usd"] for d in self.functions.values() if "sqs" in d)
         days = 30.0
-        window = self.scenario.horizon_s - self.scenario.warmup_s
-        sqs_month = sum(q.get("monthly_cost_usd", 0.0) for q in self.queues.values())
-        epu_month = epu * days * 86400.0 / window
+        sq = costmod.sqs_cost_totals(
+            queue_usd=[q.get("cost_usd", 0.0) for q in self.queues.values()],
+            queue_monthly_usd=[q.get("monthly_cost_usd", 0.0) for q in self.queues.values()],
+            poller_usd=[d["sqs"]["epu_cost_usd"] for d in self.functions.values() if "sqs" in d],
+            window_s=self.scenario.horizon_s - self.scenario.warmup_s,
+            days=days,
+        )
+        sqs, epu = sq.requests_usd, sq.pollers_usd
+        sqs_month, epu_month = sq.requests_monthly_usd, sq.pollers_monthly_usd
         return {
             "scenario": self.scenario.name,
             "seed": self.seed,
@@ -399,124 +323,3 @@ def _table(table: str | Path | None) -> costmod.PricingTable:
             "aws-lambda-behaviour.md §10.1), so it cannot re-price this run with it"
         )
     return t
-
-
-def _summary_row(name: str, d: dict[str, Any], pcts: Sequence[float]) -> dict[str, Any]:
-    row: dict[str, Any] = {"function": name}
-    for k in (
-        "invocations",
-        "succeeded",
-        "errors",
-        "timeouts",
-        "throttled",
-        "in_flight_end",
-        "cold_starts",
-        "cold_start_rate",
-    ):
-        row[k] = d[k]
-    row["latency_mean_s"] = d["latency_s"]["mean"]
-    for p in pcts:
-        row[f"latency_{_pkey(p)}_s"] = d["latency_s"][_pkey(p)]
-    row["duration_mean_s"] = d["duration_s"]["mean"]
-    row["concurrency_mean"] = d["concurrency"]["mean"]
-    row["concurrency_max"] = d["concurrency"]["max"]
-    row["environments_mean"] = d["environments"]["mean"]
-    row["environments_max"] = d["environments"]["max"]
-    row["throttle_events"] = d["throttle_events"]
-    row["suppressed_inits"] = d["suppressed_inits"]
-    row["billed_gb_s"] = d["billed_gb_s"]
-    row["cost_usd"] = d["cost_usd"]["total"]
-    return row
-
-
-def _function_series(
-    name: str,
-    m: FunctionMetrics,
-    times: np.ndarray,
-    edges: Sequence[float],
-    step: float,
-    n: int,
-    horizon: float,
-) -> pd.DataFrame:
-    inv = np.asarray(m.ts_invocations, dtype=np.float64)
-    cold = np.asarray(m.ts_cold, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dur = np.asarray(m.ts_duration_sum) / inv
-        init = np.asarray(m.ts_init_sum) / cold
-    c_mean, c_max = period_stats(m.concurrency, edges, step, n, horizon)
-    e_mean, e_max = period_stats(m.environments, edges, step, n, horizon)
-    return long_frame(
-        name,
-        times,
-        {
-            "Invocations": inv,
-            "Errors": m.ts_errors,
-            "Throttles": m.ts_throttles,
-            "ColdStarts": cold,
-            "Duration": dur,
-            "InitDuration": init,
-            "ConcurrentExecutions": c_max,
-            "ConcurrentExecutionsMean": c_mean,
-            "Environments": e_max,
-            "EnvironmentsMean": e_mean,
-        },
-    )
-
-
-def _async_block(
-    am: AsyncMetrics, waiting: int, edges: Sequence[float], warmup: float, horizon: float
-) -> dict[str, Any]:
-    done = am.succeeded + am.to_dlq + am.to_on_failure + am.dropped
-    age = am.age.quantiles([0.5, 0.99])
-    lat = am.latency.quantiles([0.5, 0.99])
-    _, depth_max = window_stats(am.depth, edges, warmup, horizon)
-    return {
-        "events_received": am.received,
-        "duplicates": am.duplicates,
-        "attempts": am.attempts,
-        "retries": am.retries,
-        "succeeded": am.succeeded,
-        "to_dlq": am.to_dlq,
-        "to_on_failure": am.to_on_failure,
-        "dropped": am.dropped,
-        "in_queue_end": waiting,
-        "in_flight_end": am.received + am.duplicates - done - waiting,
-        "failure_reasons": dict(am.reasons),
-        "dead_letter_errors": am.dead_letter_errors,
-        "destination_delivery_failures": am.destination_delivery_failures,
-        "sources": dict(am.sources),
-        "event_age_s": {
-            "p50": _nan_to_none(age[0]),
-            "p99": _nan_to_none(age[1]),
-            "max": am.age_max if am.attempts else None,
-        },
-        "queue_depth_max": depth_max,
-        "latency_s": {"p50": _nan_to_none(lat[0]), "p99": _nan_to_none(lat[1])},
-    }
-
-
-def _async_series(
-    name: str,
-    am: AsyncMetrics,
-    times: np.ndarray,
-    edges: Sequence[float],
-    step: float,
-    n: int,
-    horizon: float,
-) -> pd.DataFrame:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        age = np.asarray(am.ts_age_sum) / np.asarray(am.ts_age_n, dtype=np.float64)
-    d_mean, d_max = period_stats(am.depth, edges, step, n, horizon)
-    return long_frame(
-        name,
-        times,
-        {
-            "AsyncEventsReceived": am.ts_received,
-            "AsyncEventAge": age,
-            "AsyncEventsDropped": am.ts_dropped,
-            "DeadLetterErrors": am.ts_dlq_errors,
-            "DestinationDeliveryFailures": am.ts_destination_failures,
-            "AsyncQueueDepth": d_max,
-            "AsyncQueueDepthMean": d_mean,
-        },
-    )

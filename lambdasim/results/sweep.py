@@ -7,8 +7,8 @@ replication and function (stack.md §2.5). Its columns are, in this order:
   parameter named by its dotted config path, ``rep``, ``seed`` (the root seed), ``function``,
   ``status`` (``ok`` or ``error``) and ``error`` (``"ExceptionType: message"``, empty when ok);
 * the run's per-function metrics (``lambdasim run --json``) flattened to float64 columns by
-  :func:`flatten_metrics`, e.g. ``latency_p99_s``, ``cold_start_rate``, ``cost_usd``, plus the
-  derived ``throttle_rate`` and ``error_rate``. Failed runs have NaN metrics.
+  :func:`~lambdasim.results.schema.flatten_metrics`, e.g. ``latency_p99_s``,
+  ``cold_start_rate``, ``cost_usd``, plus the derived ``throttle_rate`` and ``error_rate``. Failed runs have NaN metrics.
 
 A Parquet *directory* holds one ``part-p<point>-r<first>-<last>.parquet`` file per finished task
 and a ``_sweep.json`` manifest; every part carries the provenance (config YAML, root seed, grid,
@@ -21,10 +21,7 @@ and dtypes.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,242 +30,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-__all__ = [
-    "ID_COLUMNS",
-    "MANIFEST",
-    "SweepResult",
-    "flatten_metrics",
-    "parse_part_name",
-    "part_name",
-    "read_results",
-    "set_attrs",
-    "tidy",
-]
+from lambdasim.results.schema import ADDITIVE_METRICS, ID_COLUMNS
+from lambdasim.results.store import (
+    MANIFEST,
+    finished_reps,
+    parse_part_name,
+    read_manifest,
+    set_attrs,
+    tidy,
+    write_manifest,
+    write_part,
+)
 
-#: Identity columns around the grid parameters: ``point``, grid..., then these.
-ID_COLUMNS = ("rep", "seed", "function", "status", "error")
-#: The manifest file of a results directory (skipped by pyarrow: it starts with ``_``).
-MANIFEST = "_sweep.json"
+__all__ = ["SweepResult", "read_results"]
 
 if TYPE_CHECKING:
     from lambdasim.plotting import SweepPlots
-
-_PART = re.compile(r"^part-p(\d+)-r(\d+)-(\d+)\.parquet$")
-
-#: Metric columns shown first, in this order; any others follow alphabetically.
-_PREFERRED = (
-    "invocations",
-    "succeeded",
-    "errors",
-    "timeouts",
-    "throttled",
-    "in_flight_end",
-    "invocations_run",
-    "throttle_rate",
-    "error_rate",
-    "cold_starts",
-    "cold_start_rate",
-    "latency_mean_s",
-    "duration_mean_s",
-    "duration_p50_s",
-    "duration_p99_s",
-    "init_mean_s",
-    "init_p50_s",
-    "init_p99_s",
-    "concurrency_mean",
-    "concurrency_max",
-    "environments_mean",
-    "environments_max",
-    "throttle_events",
-    "billed_gb_s",
-    "cost_usd",
-    "cost_requests_usd",
-    "cost_duration_usd",
-    "cost_monthly_usd",
-)
-_LATENCY_P = re.compile(r"^latency_p([0-9.]+)_s$")
-
-#: Metrics that add up over functions (``best(function=None)`` sums them).
-_COUNTS = frozenset(
-    {
-        "invocations",
-        "succeeded",
-        "errors",
-        "timeouts",
-        "throttled",
-        "in_flight_end",
-        "invocations_run",
-        "cold_starts",
-        "throttle_events",
-        "suppressed_inits",
-        "billed_gb_s",
-    }
-)
-
-#: Nested blocks renamed when flattened (the JSON name is long and says nothing more).
-_RENAME = {"throttles_by_reason": "throttles"}
-#: Unit suffixes kept at the end of flattened names: latency_s.p99 -> latency_p99_s.
-_UNITS = ("_usd", "_s")
-
-
-# --------------------------------------------------------------------------------- flattening
-
-
-def _join(key: str, sub: str) -> str:
-    for unit in _UNITS:
-        if key.endswith(unit):
-            base = key[: -len(unit)]
-            # cost_usd.total is the cost itself
-            return base + unit if sub == "total" else f"{base}_{sub}{unit}"
-    return f"{key}_{sub}"
-
-
-def _flatten(key: str, value: Any, out: dict[str, float]) -> None:
-    if isinstance(value, Mapping):
-        key = _RENAME.get(key, key)
-        for sub, v in value.items():
-            _flatten(_join(key, str(sub)) if key else str(sub), v, out)
-    elif value is None:
-        out[key] = math.nan
-    elif isinstance(value, bool | int | float | np.integer | np.floating):
-        out[key] = float(value)
-    # strings and lists (labels, not measurements) are not metrics
-
-
-def flatten_metrics(function: Mapping[str, Any]) -> dict[str, float]:
-    """Flatten one function's block of ``RunResult.to_dict()["functions"]`` to float columns.
-
-    Nested blocks join with ``_`` and keep the unit suffix last (``latency_s.p99`` →
-    ``latency_p99_s``, ``cost_usd.requests`` → ``cost_requests_usd``, ``cost_usd.total`` →
-    ``cost_usd``, ``async.event_age_s.p99`` → ``async_event_age_p99_s``,
-    ``throttles_by_reason.X`` → ``throttles_X``); ``None`` becomes NaN. Two derived rates are
-    added: ``throttle_rate`` = throttled / invocations and ``error_rate`` = (errors + timeouts) /
-    invocations (sync requests arriving after warm-up; NaN without any).
-
-    Parameters
-    ----------
-    function : mapping
-        The per-function JSON block of one run.
-
-    Returns
-    -------
-    dict of str to float
-    """
-    out: dict[str, float] = {}
-    _flatten("", function, out)
-    inv = out.get("invocations", math.nan)
-    ok = inv > 0
-    out["throttle_rate"] = out.get("throttled", math.nan) / inv if ok else math.nan
-    bad = out.get("errors", math.nan) + out.get("timeouts", math.nan)
-    out["error_rate"] = bad / inv if ok else math.nan
-    return out
-
-
-def _metric_key(col: str) -> tuple[int, int, float, str]:
-    if col in _PREFERRED:
-        return (0, _PREFERRED.index(col), 0.0, col)
-    m = _LATENCY_P.match(col)
-    if m:
-        try:
-            return (0, _PREFERRED.index("latency_mean_s"), float(m.group(1)), col)
-        except ValueError:
-            pass
-    return (1, 0, 0.0, col)
-
-
-def tidy(frame: pd.DataFrame, grid_keys: Sequence[str]) -> pd.DataFrame:
-    """Canonical column order, dtypes and row order of a sweep table.
-
-    The same rows give the same frame whatever order the tasks finished in and whether they
-    came from memory or from Parquet parts (so serial, loky and Dask tables compare equal).
-    """
-    df = frame.copy()
-    ident = ["point", *grid_keys, *ID_COLUMNS]
-    for c in ident:
-        if c not in df.columns:
-            df[c] = "" if c in ("function", "status", "error") else np.nan
-    for c in ("point", "rep", "seed"):
-        df[c] = df[c].astype("int64")
-    for c in ("function", "status", "error"):
-        df[c] = df[c].fillna("").astype(str)
-    for c in grid_keys:
-        # Re-infer from Python objects: [None, 10, 20] becomes float64 both when it comes
-        # from one list of dicts and when concatenated from parts holding one value each.
-        df[c] = pd.Series(df[c].tolist(), index=df.index)
-    metrics = sorted((c for c in df.columns if c not in ident), key=_metric_key)
-    for c in metrics:
-        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-    df = df[ident + metrics]
-    df = df.sort_values(["point", "rep"], kind="stable").reset_index(drop=True)
-    setattr(df, "attrs", dict(frame.attrs))  # noqa: B010 (pandas-stubs: Hashable keys)
-    return df
-
-
-def set_attrs(frame: pd.DataFrame, attrs: Mapping[str, Any]) -> None:
-    """Replace ``frame.attrs`` (provenance that Parquet keeps in its pandas metadata)."""
-    setattr(frame, "attrs", dict(attrs))  # noqa: B010 (pandas-stubs: Hashable keys)
-
-
-# --------------------------------------------------------------------------------- Parquet parts
-
-
-def part_name(point: int, first: int, last: int) -> str:
-    """File name of the part holding replications ``first``…``last`` (inclusive) of ``point``."""
-    return f"part-p{point:06d}-r{first:06d}-{last:06d}.parquet"
-
-
-def parse_part_name(name: str) -> tuple[int, int, int] | None:
-    """``(point, first, last)`` of a part file name, or None for other files."""
-    m = _PART.match(name)
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-
-
-def write_part(frame: pd.DataFrame, directory: Path, point: int, first: int, last: int) -> Path:
-    """Write one part atomically: a crash leaves either the whole file or none (for --resume)."""
-    path = directory / part_name(point, first, last)
-    tmp = directory / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        frame.to_parquet(tmp, index=False)
-    except (TypeError, ValueError):
-        # pyarrow refuses object columns of mixed types (a grid over [null, "x", 3]):
-        # store such grid values as text rather than lose the part.
-        fixed = frame.copy()
-        for c in fixed.columns:
-            if fixed[c].dtype == object:
-                fixed[c] = [None if v is None else str(v) for v in fixed[c]]
-        fixed.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-    return path
-
-
-def finished_reps(directory: Path) -> set[tuple[int, int]]:
-    """The (point, rep) pairs that have a complete part in ``directory``."""
-    done: set[tuple[int, int]] = set()
-    if not directory.is_dir():
-        return done
-    for p in directory.iterdir():
-        parsed = parse_part_name(p.name)
-        if parsed is not None:
-            point, first, last = parsed
-            done.update((point, r) for r in range(first, last + 1))
-    return done
-
-
-def read_manifest(directory: Path) -> dict[str, Any] | None:
-    """The ``_sweep.json`` of a results directory, or None."""
-    path = directory / MANIFEST
-    if not path.is_file():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def write_manifest(directory: Path, provenance: Mapping[str, Any]) -> None:
-    """Write ``_sweep.json`` (atomically)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{MANIFEST}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(dict(provenance), indent=2, sort_keys=True) + "\n", "utf-8")
-    os.replace(tmp, directory / MANIFEST)
 
 
 def read_results(directory: str | Path) -> SweepResult:
@@ -477,7 +254,7 @@ class SweepResult:
             s = s[s["function"] == function]
             obj = s.set_index("point")[[objective, f"{objective}_ci", "n"]]
         else:
-            if not (objective in _COUNTS or objective.endswith("_usd")):
+            if not (objective in ADDITIVE_METRICS or objective.endswith("_usd")):
                 raise ValueError(
                     f"objective '{objective}' does not add up over functions; pass function=NAME"
                 )

@@ -41,8 +41,7 @@ from simpy.events import Timeout
 
 from lambdasim.clock import Wakeup
 from lambdasim.config import AsyncConfig, DeadLetter, Destination
-from lambdasim.metrics.core import AsyncMetrics
-from lambdasim.records import Outcome
+from lambdasim.records import AsyncSink, Outcome
 from lambdasim.service.invoke import ADMITTED, FunctionService
 
 __all__ = ["AsyncDispatcher", "AsyncEvent"]
@@ -83,7 +82,7 @@ class AsyncDispatcher:
         The function (its invoke path).
     config : AsyncConfig
         EventInvokeConfig / DeadLetterConfig.
-    metrics : AsyncMetrics
+    metrics : AsyncSink
         Where outcomes are counted.
     uniform : callable
         Uniform(0, 1) draws (jitter, duplicates).
@@ -96,7 +95,7 @@ class AsyncDispatcher:
         sim: simpy.Environment,
         service: FunctionService,
         config: AsyncConfig,
-        metrics: AsyncMetrics,
+        metrics: AsyncSink,
         uniform: Callable[[], float],
         deliver: Deliver,
     ) -> None:
@@ -113,7 +112,6 @@ class AsyncDispatcher:
         self._pause_gen = 0
         self.consecutive_throttles = 0
         self.running = 0
-        service.on_free = self._on_free
 
     # ------------------------------------------------------------------ intake
 
@@ -163,7 +161,7 @@ class AsyncDispatcher:
             if ev.state != QUEUED:  # expired while waiting
                 ready.popleft()
                 continue
-            if invoke(ev.accepted, ev, None, ev.duration_s) != ADMITTED:
+            if invoke(now, ev.accepted, ev, None, ev.duration_s) != ADMITTED:
                 self._pause(now)
                 return
             ready.popleft()
@@ -188,14 +186,15 @@ class AsyncDispatcher:
         def resume(_ev: Any) -> None:
             if self.paused and gen == self._pause_gen:
                 self.paused = False
-                self._dispatch(self.sim._now)
+                self._dispatch(self.sim.now)
 
         Timeout(self.sim, delay).callbacks.append(resume)
 
-    def _on_free(self) -> None:
+    def on_free(self, now: float) -> None:
+        """A slot of the function is free at ``now``: resume reading (wired by the simulation)."""
         if self.ready:
             self.paused = False
-            self._dispatch(self.sim._now)
+            self._dispatch(now)
 
     # ------------------------------------------------------------------ outcomes
 
@@ -226,12 +225,12 @@ class AsyncDispatcher:
             if ev.state == DELAYED:
                 ev.state = QUEUED
                 self.ready.append(ev)
-                self._dispatch(self.sim._now)
+                self._dispatch(self.sim.now)
 
         Timeout(self.sim, delay).callbacks.append(retry)
 
-    def _expire(self, _w: Any) -> None:
-        now = self.sim._now
+    def _expire(self, w: Wakeup) -> None:
+        now = w.when
         by_age = self.by_age
         while by_age and by_age[0].deadline <= now:
             ev = by_age.popleft()

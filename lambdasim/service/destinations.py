@@ -7,16 +7,14 @@ and Lambda functions; a FIFO queue cannot receive them, so delivery to one fails
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from lambdasim.config import DeadLetter, Destination
+from lambdasim.records import TopicSink
+from lambdasim.service.async_invoke import AsyncDispatcher
 
-if TYPE_CHECKING:
-    from lambdasim.service.async_invoke import AsyncDispatcher
-
-__all__ = ["Destinations", "RecordSink", "TopicSink"]
+__all__ = ["Destinations", "RecordSink", "SnsTopic"]
 
 
 class RecordSink(Protocol):
@@ -26,24 +24,26 @@ class RecordSink(Protocol):
         """Take one record at ``now``; False when this kind cannot (FIFO queues)."""
 
 
-class TopicSink:
-    """An SNS standard topic: counts the records published to it."""
+class SnsTopic:
+    """An SNS standard topic: it takes every record (nobody subscribes in the model).
+
+    Parameters
+    ----------
+    name : str
+        Topic name.
+    metrics : TopicSink
+        Counts what is published.
+    """
 
     kind = "topic"
 
-    def __init__(self, name: str, warmup_s: float, horizon_s: float, step_s: float):
+    def __init__(self, name: str, metrics: TopicSink) -> None:
         self.name = name
-        self.warmup = warmup_s
-        self.sent = 0
-        self.inv_step = 1.0 / step_s
-        self.ts_sent = [0] * max(1, math.ceil(horizon_s / step_s - 1e-9))
+        self.metrics = metrics
 
     def accept_record(self, now: float) -> bool:
         """Publish one record at ``now``."""
-        b = min(int(now * self.inv_step), len(self.ts_sent) - 1)
-        self.ts_sent[b] += 1
-        if now >= self.warmup:
-            self.sent += 1
+        self.metrics.on_published(now)
         return True
 
 

@@ -77,6 +77,10 @@ class ExecutionEnvironment:
 class EnvironmentPool:
     """The execution environments of one function.
 
+    Taking an idle environment and releasing one after its invoke are inlined in the invoke
+    path (:meth:`lambdasim.service.invoke.FunctionService.invoke` and ``_done``), which is
+    the only place that does either; this class keeps the lazy expiry they share.
+
     Parameters
     ----------
     keep_alive : callable
@@ -131,44 +135,13 @@ class EnvironmentPool:
         e.heap_at = at
         heapq.heappush(self.heap, (at, self._seq, e))
 
-    def acquire(self, now: float) -> ExecutionEnvironment | None:
-        """Take the most recently used live idle environment, or None."""
-        if self.heap and self.heap[0][0] <= now:
-            self.expire(now)
-        idle = self.idle
-        while idle:
-            e = idle.pop()
-            if e.dead:
-                self.dead_in_idle -= 1
-                continue
-            e.busy = True
-            return e
-        return None
-
     def create(self, now: float) -> ExecutionEnvironment:
-        """A new environment, busy from ``now`` (call :meth:`acquire` first)."""
+        """A new environment, busy from ``now`` (when no idle one was found)."""
         e = ExecutionEnvironment(self.created, now)
         self.created += 1
         self.live += 1
         self.level.up(now)
         return e
-
-    def release(self, e: ExecutionEnvironment, now: float) -> None:
-        """``e`` finished its request at ``now``: keep it warm or retire it."""
-        if self.heap and self.heap[0][0] <= now:
-            self.expire(now)
-        ml = self.max_lifetime
-        if ml is not None and now - e.born >= ml:
-            self.retire(e, now)
-            return
-        deadline = now + self.keep_alive()
-        if ml is not None and e.born + ml < deadline:
-            deadline = e.born + ml
-        e.deadline = deadline
-        e.busy = False
-        if deadline < e.heap_at:
-            self.push(e, deadline)
-        self.idle.append(e)
 
     def retire(self, e: ExecutionEnvironment, now: float) -> None:
         """Remove a busy environment at ``now``."""
@@ -176,8 +149,3 @@ class EnvironmentPool:
         e.busy = False
         self.live -= 1
         self.level.down(now)
-
-    def idle_count(self, now: float) -> int:
-        """Live idle environments at ``now``."""
-        self.expire(now)
-        return len(self.idle) - self.dead_in_idle

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heappush
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 import simpy
 
-from lambdasim.clock import NORMAL, Wakeup
-from lambdasim.records import Outcome, ThrottleReason
+from lambdasim.clock import NORMAL, Wakeup, event_queue
+from lambdasim.records import LevelSink, Outcome, OutcomeSink, ThrottleReason, Tracer
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
 from lambdasim.service.environments import EnvironmentPool, ExecutionEnvironment
 from lambdasim.service.execution import Execution
-
-if TYPE_CHECKING:
-    from lambdasim.service.provisioned import ProvisionedPool
+from lambdasim.service.provisioned import ProvisionedPool
 
 __all__ = ["ADMITTED", "Caller", "FunctionService"]
 
@@ -72,10 +70,13 @@ class FunctionService:
         The function's environments.
     execution : Execution
         Duration, INIT, timeout and error rules.
-    metrics : FunctionMetrics
-        The outcome sink; its ``concurrency`` level is the function's busy count.
-    account_level : Level or None
+    metrics : OutcomeSink
+        The outcome sink (:class:`~lambdasim.metrics.function.FunctionMetrics`); its
+        ``concurrency`` level is the function's busy count.
+    account_level : LevelSink or None
         Account-wide concurrency level (None when the function's own level is the account's).
+    tracer : Tracer or None
+        Per-invocation log (``trace=True``), or None.
     """
 
     def __init__(
@@ -87,8 +88,9 @@ class FunctionService:
         bucket: ScalingBucket | Unlimited,
         pool: EnvironmentPool,
         execution: Execution,
-        metrics: Any,
-        account_level: Any = None,
+        metrics: OutcomeSink,
+        account_level: LevelSink | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.sim = sim
         self.name = name
@@ -101,16 +103,15 @@ class FunctionService:
         #: Busy environments, time-weighted (ConcurrentExecutions); ``level.n`` is the count.
         self.level = metrics.concurrency
         self.account_level = account_level
-        self.tracer: Any = None
-        #: Called after every completion (a slot is free): the async dispatcher resumes reading.
-        self.on_free: Callable[[], None] | None = None
+        self.tracer = tracer
+        #: Called with the time after every completion (a slot is free): the async dispatcher
+        #: resumes reading.
+        self.on_free: Callable[[float], None] | None = None
         #: Provisioned concurrency (None without); busy and allocated PC environments.
         self.pc: ProvisionedPool | None = None
         self.pc_busy = 0
         self.pc_alloc = 0
-        self.execution_memory_mb = execution.memory_mb
-        self._queue: list[Any] = sim._queue
-        self._eid = sim._eid
+        self._heap, self._eid = event_queue(sim)
         ex = execution
         self._handler = ex.handler
         self._uniform = ex.uniform
@@ -122,25 +123,35 @@ class FunctionService:
         """Busy environments (concurrency) now."""
         return int(self.level.n)
 
+    @property
+    def max_lifetime(self) -> float | None:
+        """Maximum environment lifetime (seconds), or None."""
+        return self.pool.max_lifetime
+
+    def init_s(self) -> float:
+        """One INIT duration (seconds): a background initialisation of a PC environment."""
+        return self.execution.init()
+
     def invoke(
         self,
+        now: float,
         arrival: float,
         caller: Caller | None = None,
         error: bool | None = None,
         duration_s: float | None = None,
     ) -> int:
-        """Try to start one invoke now for a request that arrived at ``arrival``.
+        """Try to start one invoke at ``now`` for a request that arrived at ``arrival``.
 
-        ``caller`` is told how an admitted invoke ends; ``error`` forces the function-error
-        decision and ``duration_s`` replaces the handler-duration draw with a recorded one
-        (see :meth:`Execution.plan`).
+        ``now`` is the current simulated time (the caller's wake-up time: the invoke path
+        never reads the clock). ``caller`` is told how an admitted invoke ends; ``error``
+        forces the function-error decision and ``duration_s`` replaces the handler-duration
+        draw with a recorded one (see :meth:`Execution.plan`).
 
         Returns
         -------
         int
             :data:`ADMITTED`, or the :class:`~lambdasim.records.ThrottleReason` of the 429.
         """
-        now = self.sim._now
         level = self.level
         pc = self.pc
         if pc is not None:
@@ -229,14 +240,16 @@ class FunctionService:
         if pc is not None:
             pc.count_invocation(now, on_pc=False)
         w = e.wake
-        w.callbacks = w._cbs
-        heappush(self._queue, (now + init_s + invoke_s, NORMAL, next(self._eid), w))
+        w.callbacks = w.armed  # w.at(end), inlined: this runs once per invoke
+        end = now + init_s + invoke_s
+        w.when = end
+        heappush(self._heap, (end, NORMAL, next(self._eid), w))
         return ADMITTED
 
     def _done(self, wake: Wakeup) -> None:
         """Completion of the invoke of ``wake.owner`` (an environment)."""
         e: ExecutionEnvironment = wake.owner
-        now = self.sim._now
+        now = wake.when
         level = self.level
         # concurrency −1 (inlined Level.down)
         if now >= level.edge:
@@ -276,7 +289,7 @@ class FunctionService:
             e.caller = None
             caller.on_invoke_done(e.outcome, now)
         if self.on_free is not None:
-            self.on_free()
+            self.on_free(now)
 
     # ------------------------------------------------------------------ provisioned concurrency
 

@@ -19,7 +19,8 @@ tracking (aws-lambda-behaviour.md §4.5, §9, §10.3).
   after ``scale_in_points`` (15) consecutive points below 90 % of the target it scales in to
   the same formula; both bounded by [min, max]. The AAS alarm rules are documented on the
   Lambda page (§9); the step formula is AAS's target-tracking rule.
-* Billing: allocated time is rounded up to 5-minute increments per allocation (§10.3).
+* Billing: every enabled allocation is reported to the metrics (``on_enabled``); the cost module
+  rounds it up to 5-minute increments (§10.3).
 """
 
 from __future__ import annotations
@@ -27,23 +28,39 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
 from lambdasim.config.provisioned import ProvisionedConcurrency
-from lambdasim.metrics.core import Level
+from lambdasim.records import ProvisionedSink
 from lambdasim.schedule import parse
+from lambdasim.service.environments import ExecutionEnvironment
 from lambdasim.units import billed_ms
 
-if TYPE_CHECKING:
-    from lambdasim.service.environments import ExecutionEnvironment
-    from lambdasim.service.invoke import FunctionService
+__all__ = ["PcHost", "ProvisionedPool"]
 
-__all__ = ["ProvisionedPool"]
 
-#: PC time is billed from enable to disable, rounded up to 5 minutes (§10.3).
-BILLING_STEP_S = 300.0
+class PcHost(Protocol):
+    """What the pool needs of its function (:class:`~lambdasim.service.invoke.FunctionService`)."""
+
+    pc_busy: int
+
+    def new_pc_environment(self, now: float) -> ExecutionEnvironment:
+        """An initialised provisioned environment, idle from ``now``."""
+
+    def retire_pc_environment(self, e: ExecutionEnvironment, now: float) -> None:
+        """A provisioned environment is deallocated at ``now``."""
+
+    def set_provisioned(self, allocated: int) -> None:
+        """The allocated PC changed."""
+
+    def init_s(self) -> float:
+        """One INIT duration (seconds), for background initialisations."""
+
+    @property
+    def max_lifetime(self) -> float | None:
+        """Maximum environment lifetime (seconds), or None."""
 
 
 class ProvisionedPool:
@@ -52,42 +69,27 @@ class ProvisionedPool:
     def __init__(
         self,
         sim: simpy.Environment,
-        service: FunctionService,
+        service: PcHost,
         config: ProvisionedConcurrency,
-        edges: list[float],
+        metrics: ProvisionedSink,
         start: datetime,
         horizon_s: float,
-        warmup_s: float,
-        step_s: float,
     ) -> None:
         self.sim = sim
         self.service = service
         self.config = config
-        self.warmup = warmup_s
+        self.metrics = metrics
+        self.warmup = metrics.warmup
         self.horizon = horizon_s
         self.idle: list[ExecutionEnvironment] = []
         self.allocated = 0
         self.target = 0
         self.excess = 0  # busy environments to retire when they finish (after a decrease)
         self._gen = 0
-        # metrics
-        self.busy = Level(edges)  # ProvisionedConcurrentExecutions
-        self.alloc_level = Level(edges)
-        self.target_level = Level(edges)
+        self.busy = 0  # busy PC environments
         self.busy_area = 0.0  # ∫ busy dt, for the utilisation points of target tracking
         self._busy_last = 0.0
-        self.invocations = 0
-        self.spillover = 0
-        self.pc_billed_ms = 0
-        self.init_ms = 0
-        self.reinits = 0
-        inv_step = 1.0 / step_s
-        self._inv_step = inv_step
-        n = max(1, math.ceil(horizon_s * inv_step - 1e-9))
-        self.ts_invocations = [0] * n
-        self.ts_spillover = [0] * n
         self._units: list[list[float]] = []  # [start, count] allocation segments, LIFO
-        self.billed_unit_s = 0.0
         self._set_allocated(0.0, config.initial, billed_init=False)
         self._set_target_level(0.0, config.initial)
         tt = config.target_tracking
@@ -109,44 +111,35 @@ class ProvisionedPool:
         """A PC environment finished an invoke at ``now``."""
         self._busy_change(now, -1)
         if e.arrival >= self.warmup:
-            self.pc_billed_ms += billed_ms(e.invoke_s)
+            self.metrics.pc_billed_ms += billed_ms(e.invoke_s)
         e.busy = False
         if self.excess > 0:  # deallocated while busy
             self.excess -= 1
             self.service.retire_pc_environment(e, now)
             return
-        ml = self.service.pool.max_lifetime
+        ml = self.service.max_lifetime
         if ml is not None and now - e.born >= ml:
             # recycled: a replacement is initialised in the background (billed, §9)
             e.born = now
             e.reset = False
-            self.reinits += 1
+            self.metrics.reinits += 1
             if now >= self.warmup:
-                self.init_ms += billed_ms(self.service.execution.init())
+                self.metrics.init_ms += billed_ms(self.service.init_s())
         self.idle.append(e)
 
     def count_invocation(self, now: float, on_pc: bool) -> None:
         """ProvisionedConcurrencyInvocations / SpilloverInvocations at ``now``."""
-        b = int(now * self._inv_step)
-        if b >= len(self.ts_invocations):
-            b = len(self.ts_invocations) - 1
-        if on_pc:
-            self.ts_invocations[b] += 1
-            if now >= self.warmup:
-                self.invocations += 1
-        elif self.allocated > 0:
-            self.ts_spillover[b] += 1
-            if now >= self.warmup:
-                self.spillover += 1
+        self.metrics.on_invocation(now, on_pc, self.allocated)
 
     def _busy_change(self, now: float, delta: int) -> None:
-        self.busy_area += self.busy.n * (now - self._busy_last)
+        self.busy_area += self.busy * (now - self._busy_last)
         self._busy_last = now
+        self.busy += delta
         self.service.pc_busy += delta
         if delta > 0:
-            self.busy.up(now)
+            self.metrics.busy.up(now)
         else:
-            self.busy.down(now)
+            self.metrics.busy.down(now)
 
     # ------------------------------------------------------------------ allocation
 
@@ -158,14 +151,15 @@ class ProvisionedPool:
         if delta > 0:
             keep = min(self.excess, delta)  # busy environments due to retire stay after all
             self.excess -= keep
+            level = self.metrics.allocated
             for _ in range(keep):
-                self.alloc_level.up(now)
+                level.up(now)
             for _ in range(delta - keep):
                 e = svc.new_pc_environment(now)
                 if billed_init and now >= self.warmup:
-                    self.init_ms += billed_ms(svc.execution.init())
+                    self.metrics.init_ms += billed_ms(svc.init_s())
                 self.idle.append(e)
-                self.alloc_level.up(now)
+                level.up(now)
             self._units.append([now, float(delta)])
         else:
             drop = -delta
@@ -174,7 +168,7 @@ class ProvisionedPool:
                 drop -= 1
             self.excess += drop
             for _ in range(-delta):
-                self.alloc_level.down(now)
+                self.metrics.allocated.down(now)
             self._close_units(now, -delta)
         self.allocated = value
         svc.set_provisioned(value)
@@ -183,34 +177,25 @@ class ProvisionedPool:
         while count > 0 and self._units:
             seg = self._units[-1]
             k = min(count, seg[1])
-            self._bill(seg[0], now, k)
+            self.metrics.on_enabled(seg[0], now, k)
             seg[1] -= k
             count -= k
             if seg[1] <= 0:
                 self._units.pop()
 
-    def _bill(self, start: float, end: float, units: float) -> None:
-        # only the statistics window is billed; each allocation rounded up to 5 minutes
-        a = max(start, self.warmup)
-        b = max(end, self.warmup)
-        if b > a:
-            steps = math.ceil((b - a) / BILLING_STEP_S - 1e-9)
-            self.billed_unit_s += units * steps * BILLING_STEP_S
-
     def close(self, horizon: float) -> None:
-        """End of the run: bill allocations still enabled and close the levels."""
+        """End of the run: report the allocations still enabled (the wiring closes metrics)."""
         for seg in self._units:
-            self._bill(seg[0], horizon, seg[1])
+            self.metrics.on_enabled(seg[0], horizon, seg[1])
         self._units = []
-        for lv in (self.busy, self.alloc_level, self.target_level):
-            lv.roll(horizon)
 
     def _set_target_level(self, now: float, value: int) -> None:
+        level = self.metrics.target
         while self.target < value:
-            self.target_level.up(now)
+            level.up(now)
             self.target += 1
         while self.target > value:
-            self.target_level.down(now)
+            level.down(now)
             self.target -= 1
 
     def set_target(self, now: float, value: int) -> None:
@@ -227,7 +212,7 @@ class ProvisionedPool:
 
         def allocate(_ev: Any) -> None:
             if gen == self._gen:  # not superseded by a later change
-                self._set_allocated(self.sim._now, value, billed_init=True)
+                self._set_allocated(self.sim.now, value, billed_init=True)
 
         self.sim.timeout(ready - now).callbacks.append(allocate)
 
@@ -256,15 +241,15 @@ class ProvisionedPool:
             t = min(t_action, t_point)
             if t == math.inf or t >= self.horizon:
                 return
-            yield self.sim.timeout(t - self.sim._now)
-            now = self.sim._now
+            yield self.sim.timeout(t - self.sim.now)
+            now = self.sim.now
             if t_action <= t_point:
                 self.set_target(now, actions[i][1])
                 i += 1
                 continue
             assert tt is not None
             next_point += 60.0
-            area = self.busy_area + self.busy.n * (now - self._busy_last)
+            area = self.busy_area + self.busy * (now - self._busy_last)
             busy_avg = (area - last_area) / 60.0
             last_area = area
             if busy_avg <= 0.0 or self.allocated == 0:

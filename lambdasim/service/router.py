@@ -1,26 +1,47 @@
-"""Front door by invocation type. Synchronous (``RequestResponse``) requests, for now.
+"""Front doors by invocation type, and the drivers that feed a workload's arrivals through them.
 
 A sync request that is throttled gets an immediate 429 (aws-lambda-behaviour.md §5): Lambda
 does not retry it. The caller may, like the AWS SDKs, with exponential backoff and full jitter
 (``client_retry``); the request's latency then includes its backoffs.
+
+Drivers hold one reusable :class:`~lambdasim.clock.Wakeup` each and schedule the next arrival
+when the current one fires, so a workload of any length costs one queue entry at a time:
+
+* :class:`SyncArrivals` — sync requests, the invoke path inlined (it runs once per arrival);
+* :class:`SyncRecordedArrivals` — sync requests with a trace's recorded durations;
+* :class:`Arrivals` — anything else, one ``on_arrival(now)`` per arrival (async events,
+  SQS messages, stream records);
+* :class:`AsyncRecordedArrivals` — async events with a trace's recorded durations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from heapq import heappush
+from itertools import chain
+from typing import Any, Protocol
 
+import numpy as np
 import simpy
 from simpy.events import Timeout
 
+from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.config import ClientRetry
+from lambdasim.records import OutcomeSink
 from lambdasim.service.invoke import ADMITTED, FunctionService
 
-__all__ = ["SyncFrontDoor"]
+__all__ = [
+    "Arrivals",
+    "AsyncAccept",
+    "AsyncRecordedArrivals",
+    "SyncArrivals",
+    "SyncFrontDoor",
+    "SyncRecordedArrivals",
+]
 
 
 class SyncFrontDoor:
-    """Synchronous requests to one function.
+    """Synchronous requests to one function: throttles and the caller's retries.
 
     Parameters
     ----------
@@ -49,11 +70,6 @@ class SyncFrontDoor:
         self.max_attempts = retry.max_attempts if retry is not None else 1
         self.in_backoff = 0
 
-    def request(self, now: float) -> None:
-        """A new request arrives at ``now``."""
-        if self.service.invoke(now) != ADMITTED:
-            self.throttled(now, 1)
-
     def throttled(self, arrival: float, attempt: int, duration_s: float | None = None) -> None:
         """Attempt number ``attempt`` of the request that arrived at ``arrival`` got a 429.
 
@@ -70,7 +86,209 @@ class SyncFrontDoor:
 
         def again(_ev: Any) -> None:
             self.in_backoff -= 1
-            if self.service.invoke(arrival, None, None, duration_s) != ADMITTED:
+            now = self.sim.now
+            if self.service.invoke(now, arrival, None, None, duration_s) != ADMITTED:
                 self.throttled(arrival, attempt + 1, duration_s)
 
         Timeout(self.sim, delay).callbacks.append(again)
+
+
+def _times(blocks: Iterator[np.ndarray]) -> Iterator[float]:
+    return chain.from_iterable(b.tolist() for b in blocks)
+
+
+class SyncArrivals:
+    """Feeds one sync workload's arrival times (seconds, in blocks) into its front door."""
+
+    __slots__ = ("door", "horizon", "invoke", "metrics", "times", "wake", "warmup")
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        blocks: Iterator[np.ndarray],
+        door: SyncFrontDoor,
+        metrics: OutcomeSink,
+        horizon: float,
+    ) -> None:
+        self.door = door
+        self.invoke = door.service.invoke
+        self.metrics = metrics
+        self.horizon = horizon
+        self.warmup = metrics.warmup
+        self.times = _times(blocks)
+        self.wake = Wakeup(sim, self._fire)
+
+    def schedule_next(self) -> None:
+        """Schedule the next arrival (none at or past the horizon)."""
+        t = next(self.times, None)
+        if t is None or t >= self.horizon:
+            return
+        self.wake.at(t)
+
+    def _fire(self, w: Wakeup) -> None:
+        now = w.when
+        if now >= self.warmup:
+            self.metrics.arrivals += 1
+        if self.invoke(now, now) != ADMITTED:
+            self.door.throttled(now, 1)
+        t = next(self.times, None)
+        if t is not None and t < self.horizon:
+            w.when = t  # w.at(t), inlined: this runs once per arrival
+            w.callbacks = w.armed
+            heappush(w.heap, (t, NORMAL, next(w.eid), w))
+
+
+class SyncRecordedArrivals:
+    """Feeds a trace's sync requests, each with its recorded duration, into a front door.
+
+    Parameters
+    ----------
+    sim : simpy.Environment
+        The simulation clock.
+    events : iterator of (float, float or None)
+        Arrival time and recorded handler duration (seconds), already scaled for memory
+        (:func:`lambdasim.workload.replay.recorded_events`).
+    door : SyncFrontDoor
+        The function's sync front door (client retries keep the recorded duration).
+    metrics : OutcomeSink
+        Counts arrivals after the warm-up.
+    horizon : float
+        End of the run, seconds.
+    """
+
+    __slots__ = ("door", "duration", "events", "horizon", "invoke", "metrics", "wake", "warmup")
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        events: Iterator[tuple[float, float | None]],
+        door: SyncFrontDoor,
+        metrics: OutcomeSink,
+        horizon: float,
+    ) -> None:
+        self.door = door
+        self.invoke = door.service.invoke
+        self.metrics = metrics
+        self.horizon = horizon
+        self.warmup = metrics.warmup
+        self.events = events
+        self.duration: float | None = None
+        self.wake = Wakeup(sim, self._fire)
+
+    def schedule_next(self) -> None:
+        """Schedule the next arrival (none at or past the horizon)."""
+        ev = next(self.events, None)
+        if ev is None or ev[0] >= self.horizon:
+            return
+        self.duration = ev[1]
+        self.wake.at(ev[0])
+
+    def _fire(self, w: Wakeup) -> None:
+        now = w.when
+        if now >= self.warmup:
+            self.metrics.arrivals += 1
+        d = self.duration
+        if self.invoke(now, now, None, None, d) != ADMITTED:
+            self.door.throttled(now, 1, d)
+        self.schedule_next()
+
+
+class Arrivals:
+    """Feeds one workload's arrival times to ``on_arrival(now)``, one wake-up at a time.
+
+    Used for async events, SQS messages and stream records; sync requests have their own
+    driver with the invoke path inlined (:class:`SyncArrivals`).
+    """
+
+    __slots__ = ("horizon", "on_arrival", "times", "wake")
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        blocks: Iterator[np.ndarray],
+        horizon: float,
+        on_arrival: Callable[[float], None],
+    ) -> None:
+        self.horizon = horizon
+        self.on_arrival = on_arrival
+        self.times = _times(blocks)
+        self.wake = Wakeup(sim, self._fire)
+
+    def schedule_next(self) -> None:
+        """Schedule the next arrival (none at or past the horizon)."""
+        t = next(self.times, None)
+        if t is not None and t < self.horizon:
+            self.wake.at(t)
+
+    def _fire(self, w: Wakeup) -> None:
+        self.on_arrival(w.when)
+        self.schedule_next()
+
+
+class AsyncAccept(Protocol):
+    """The intake of a function's internal queue (:class:`~.async_invoke.AsyncDispatcher`)."""
+
+    def accept(
+        self,
+        now: float,
+        source: str = "api",
+        duplicate: bool = False,
+        duration_s: float | None = None,
+    ) -> None:
+        """An event arrives at ``now``."""
+
+
+class AsyncRecordedArrivals:
+    """Feeds a trace's asynchronous events, each with its recorded duration, into a function's
+    internal queue (every attempt of the event runs for that duration).
+
+    ``extra_requests`` requests are billed per event beyond the first (payloads above 256 KB,
+    aws-lambda-behaviour.md §6), counted on ``metrics`` after the warm-up.
+    """
+
+    __slots__ = (
+        "dispatcher",
+        "duration",
+        "events",
+        "extra",
+        "horizon",
+        "metrics",
+        "source",
+        "wake",
+        "warmup",
+    )
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        events: Iterator[tuple[float, float | None]],
+        dispatcher: AsyncAccept,
+        source: str,
+        extra_requests: int,
+        metrics: OutcomeSink,
+        horizon: float,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.source = source
+        self.extra = extra_requests
+        self.metrics = metrics
+        self.horizon = horizon
+        self.warmup = metrics.warmup
+        self.events = events
+        self.duration: float | None = None
+        self.wake = Wakeup(sim, self._fire)
+
+    def schedule_next(self) -> None:
+        """Schedule the next event (none at or past the horizon)."""
+        ev = next(self.events, None)
+        if ev is None or ev[0] >= self.horizon:
+            return
+        self.duration = ev[1]
+        self.wake.at(ev[0])
+
+    def _fire(self, w: Wakeup) -> None:
+        now = w.when
+        if self.extra and now >= self.warmup:
+            self.metrics.extra_requests += self.extra
+        self.dispatcher.accept(now, self.source, duration_s=self.duration)
+        self.schedule_next()

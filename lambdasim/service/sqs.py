@@ -23,7 +23,7 @@ import simpy
 
 from lambdasim.clock import Wakeup
 from lambdasim.config import Queue
-from lambdasim.metrics.sqs import QueueMetrics
+from lambdasim.records import QueueSink
 
 if TYPE_CHECKING:
     from lambdasim.service.sqs_mapping import SqsEventSourceMapping
@@ -82,12 +82,12 @@ class SqsQueue:
         Queue name.
     config : Queue
         Its settings.
-    metrics : QueueMetrics
+    metrics : QueueSink
         Where its counters go.
     """
 
     def __init__(
-        self, sim: simpy.Environment, name: str, config: Queue, metrics: QueueMetrics
+        self, sim: simpy.Environment, name: str, config: Queue, metrics: QueueSink
     ) -> None:
         self.sim = sim
         self.name = name
@@ -239,8 +239,8 @@ class SqsQueue:
         if m.sent >= self.warmup:
             self.metrics.expired += 1
 
-    def _expire(self, _w: Any) -> None:
-        now = self.sim._now
+    def _expire(self, w: Wakeup) -> None:
+        now = w.when
         by_age = self.by_age
         ret = self.config.retention_s
         while by_age and by_age[0].sent + ret <= now:

@@ -44,8 +44,7 @@ from simpy.events import Timeout
 from lambdasim.clock import LATE, Wakeup
 from lambdasim.config import SqsTrigger
 from lambdasim.config.event_sources import ProvisionedMode
-from lambdasim.metrics.sqs import EsmMetrics
-from lambdasim.records import Outcome
+from lambdasim.records import MappingSink, Outcome
 from lambdasim.service.invoke import ADMITTED, FunctionService
 from lambdasim.service.sqs import Message, SqsQueue
 
@@ -85,7 +84,7 @@ class SqsEventSourceMapping:
         queue: SqsQueue,
         service: FunctionService,
         config: SqsTrigger,
-        metrics: EsmMetrics,
+        metrics: MappingSink,
         uniform: Callable[[], float],
     ) -> None:
         self.sim = sim
@@ -119,8 +118,6 @@ class SqsEventSourceMapping:
         self.idle_s = 0.0
         self.trouble = False  # a throttle or a failed batch since the last tick
         self.level_target = 0
-        self.poller_seconds = 0.0
-        queue.consumer = self
         self.poll = Wakeup(sim, self._poll, priority=LATE)
         self._sync_level(0.0)
         sim.process(self._controller())
@@ -153,8 +150,8 @@ class SqsEventSourceMapping:
         if not self.poll.pending:
             self.poll.at(now)
 
-    def _poll(self, _w: Any) -> None:
-        now = self.sim._now
+    def _poll(self, w: Wakeup) -> None:
+        now = w.when
         c = self.collecting
         if c is not None:
             self._collect(c, now)
@@ -205,7 +202,7 @@ class SqsEventSourceMapping:
             return
         if self.collecting is b:
             self.collecting = None
-        now = self.sim._now
+        now = self.sim.now
         if b.msgs:
             self._invoke(b, now)
         else:
@@ -223,7 +220,7 @@ class SqsEventSourceMapping:
             b.failed = [m for m in b.msgs if self.uniform() < self.error_rate]
         error = bool(b.failed) and not self.config.report_batch_item_failures
         b.state = INVOKING
-        if self.service.invoke(b.opened, b, error) == ADMITTED:
+        if self.service.invoke(now, b.opened, b, error) == ADMITTED:
             return
         # throttled: the poller keeps the batch and retries until the visibility deadline
         b.state = RETRYING
@@ -236,7 +233,7 @@ class SqsEventSourceMapping:
 
     def _retry(self, b: Batch, _event: object = None) -> None:
         if b.state == RETRYING:
-            self._invoke(b, self.sim._now)
+            self._invoke(b, self.sim.now)
 
     def invoke_done(self, b: Batch, outcome: int, end: float) -> None:
         """The batch's invoke ended at ``end``."""
@@ -274,7 +271,7 @@ class SqsEventSourceMapping:
             self._unlock(b)
 
     def _visibility_expired(self, b: Batch, _event: object = None) -> None:
-        now = self.sim._now
+        now = self.sim.now
         self.queue.release(b.msgs, b, now)
         if b.state == RETRYING:  # gave up retrying throttles: the slot is free again
             self._finish(b, now)
@@ -294,7 +291,7 @@ class SqsEventSourceMapping:
         tick = 0
         while True:
             yield self.sim.timeout(1.0)
-            now = self.sim._now
+            now = self.sim.now
             tick += 1
             q = self.queue
             waiting = q.n_visible > 0
@@ -319,7 +316,7 @@ class SqsEventSourceMapping:
                     self.target = min(self.target, 2.0)
             self._sync_level(now)
             if self.provisioned:
-                self.poller_seconds += self.pollers if now > self.metrics.warmup else 0.0
+                self.metrics.poller_seconds += self.pollers if now > self.metrics.warmup else 0.0
             q.metrics.on_oldest(now, q.oldest_age(now))
             if tick % 20 == 0 and not waiting:
                 idle = max(0, self.pollers - self.held)

@@ -30,11 +30,10 @@ import simpy
 from simpy.events import Timeout
 
 from lambdasim.config.streams import Stream, StreamTrigger
-from lambdasim.metrics.core import Level, LogHistogram
-from lambdasim.records import Outcome
+from lambdasim.records import Outcome, StreamSink
 from lambdasim.service.invoke import ADMITTED, FunctionService
 
-__all__ = ["StreamMapping", "StreamMetrics"]
+__all__ = ["StreamMapping"]
 
 #: Poll interval per shard: Kinesis ~1 s, DynamoDB Streams ~0.25 s (§8).
 POLL_S = {"kinesis": 1.0, "dynamodb": 0.25}
@@ -50,55 +49,6 @@ class Record:
         self.key = key
         self.seq = seq
         self.poison = poison
-
-
-class StreamMetrics:
-    """Counters, iterator age and per-shard backlog of one stream (records put after warm-up)."""
-
-    def __init__(
-        self,
-        name: str,
-        shards: int,
-        warmup_s: float,
-        horizon_s: float,
-        step_s: float,
-        edges: list[float],
-    ) -> None:
-        self.name = name
-        self.warmup = warmup_s
-        self.inv_step = 1.0 / step_s
-        n = max(1, int(-(-horizon_s // step_s)))
-        self.n_periods = n
-        self.records = 0
-        self.processed = 0
-        self.to_on_failure = 0
-        self.age_exceeded = 0
-        self.expired = 0
-        self.batches = 0
-        self.retries = 0
-        self.bisections = 0
-        self.throttled_batches = 0
-        self.out_of_order = 0
-        self.iterator_age = LogHistogram()
-        self.iterator_age_max = 0.0
-        self.ts_iterator_age = [0.0] * n
-        self.ts_records = [0] * n
-        self.backlog = [Level(edges) for _ in range(shards)]
-        self.concurrency = Level(edges)
-
-    def _bin(self, t: float) -> int:
-        b = int(t * self.inv_step)
-        return b if b < self.n_periods else self.n_periods - 1
-
-    def age(self, now: float, age: float, counted: bool) -> None:
-        """IteratorAge of a batch sent at ``now``."""
-        b = self._bin(now)
-        if age > self.ts_iterator_age[b]:
-            self.ts_iterator_age[b] = age
-        if counted:
-            self.iterator_age.add(age)
-            if age > self.iterator_age_max:
-                self.iterator_age_max = age
 
 
 class _Consumer:
@@ -143,7 +93,7 @@ class StreamMapping:
         stream: Stream,
         trigger: StreamTrigger,
         service: FunctionService,
-        metrics: StreamMetrics,
+        metrics: StreamSink,
         uniform: Callable[[], float],
         deliver_failure: Callable[[float], bool] | None,
     ) -> None:
@@ -171,9 +121,7 @@ class StreamMapping:
         self.seq[key] = seq
         c.records.append(Record(now, key, seq, poison))
         m = self.metrics
-        m.ts_records[m._bin(now)] += 1
-        if now >= m.warmup:
-            m.records += 1
+        m.on_put(now)
         m.backlog[shard].up(now)
         if c.batch is None and not c.polling:
             self._schedule_poll(c, now)
@@ -201,7 +149,7 @@ class StreamMapping:
 
     def _poll(self, c: _Consumer) -> None:
         c.polling = False
-        now = self.sim._now
+        now = self.sim.now
         if c.batch is not None:
             return
         ret = self.stream.retention_s
@@ -256,12 +204,12 @@ class StreamMapping:
         error = c.fail_at is not None and not cfg.report_batch_item_failures
         m = self.metrics
         m.age(now, now - batch[-1].t, batch[-1].t >= m.warmup)
-        if self.service.invoke(batch[0].t, c, error) != ADMITTED:
+        if self.service.invoke(now, batch[0].t, c, error) != ADMITTED:
             # throttled: retried at the next poll, retries are not used up (§5, §8)
             if now >= m.warmup:
                 m.throttled_batches += 1
             Timeout(self.sim, self.poll_s).callbacks.append(
-                lambda _e: self._invoke(c, self.sim._now)
+                lambda _e: self._invoke(c, self.sim.now)
             )
 
     def _processed(self, c: _Consumer, records: list[Record], now: float) -> None:

@@ -31,7 +31,9 @@ from lambdasim.config.arrivals import (
     SuperposeArrivals,
     TraceArrivals,
 )
+from lambdasim.config.wildcards import register_expander
 from lambdasim.schedule import DEFAULT_START
+from lambdasim.workload.expand import expand_wildcards
 from lambdasim.workload.synthetic import arrival_times
 from lambdasim.workload.traces import TraceError, TraceWarning
 
@@ -50,6 +52,11 @@ __all__ = [
     "times",
     "trace",
 ]
+
+# Scenario.from_dict expands ``target: "*"`` through this slot: config cannot import workload
+# (workload imports config), so workload hands its expander over when it is imported, which
+# ``import lambdasim`` (and so ``import lambdasim.config``) always does.
+register_expander(expand_wildcards)
 
 
 def poisson(rate_per_s: float) -> PoissonArrivals:

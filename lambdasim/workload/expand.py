@@ -24,7 +24,12 @@ from pydantic import ValidationError
 from lambdasim import dists, fit
 from lambdasim.config.arrivals import TraceArrivals
 from lambdasim.config.errors import ConfigError, ConfigIssue
-from lambdasim.workload.traces import TraceError
+from lambdasim.workload.traces import (
+    TraceError,
+    azure2019_functions,
+    azure2021_functions,
+    table_chunks,
+)
 
 __all__ = ["TraceFunction", "expand_wildcards", "trace_functions"]
 
@@ -52,8 +57,6 @@ def trace_functions(spec: TraceArrivals, path: Path) -> list[TraceFunction]:
     """
     out: list[TraceFunction] = []
     if spec.format == "azure2019":
-        from lambdasim.workload.azure import azure2019_functions
-
         for f in azure2019_functions(path, top=spec.top, sample=spec.sample, seed=spec.sample_seed):
             cfg: dict[str, Any] = {}
             if f.duration is not None:
@@ -66,8 +69,6 @@ def trace_functions(spec: TraceArrivals, path: Path) -> list[TraceFunction]:
             out.append((f.id, "fn-" + f.id[:8], cfg))
         return out
     if spec.format == "azure2021":
-        from lambdasim.workload.azure import azure2021_functions
-
         fs = azure2021_functions(path)
         fs = _subset(fs, spec, lambda f: f.total)
         for f in fs:
@@ -98,13 +99,11 @@ def _subset(items: list[Any], spec: TraceArrivals, total: Any) -> list[Any]:
 
 
 def _tabular_functions(spec: TraceArrivals, path: Path) -> list[tuple[str, dict[str, Any]]]:
-    from lambdasim.workload.traces import _chunks
-
     assert spec.function_column is not None
     cols = [spec.function_column] + ([spec.duration_column] if spec.duration_column else [])
     totals: dict[str, int] = {}
     samples: dict[str, list[float]] = {}
-    for chunk in _chunks(path, spec.format, cols):
+    for chunk in table_chunks(path, spec.format, cols):
         ids = chunk[spec.function_column].astype(str)
         for k, n in ids.value_counts(sort=False).items():
             totals[str(k)] = totals.get(str(k), 0) + int(n)

@@ -165,3 +165,24 @@ def test_load_reports_missing_file(tmp_path: Path) -> None:
 def test_json_schema_is_generated() -> None:
     schema = ls.Scenario.model_json_schema()
     assert "functions" in schema["properties"] and "workloads" in schema["required"]
+
+
+def test_wildcard_target_without_an_expander_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # config never imports workload: "*" expansion arrives through a slot that
+    # lambdasim.workload fills at import; an empty slot must fail clearly, not silently.
+    from lambdasim.config import wildcards
+
+    monkeypatch.setattr(wildcards, "_expander", None)
+    text = QUICK.replace("target: api", "target: '*'")
+    (line,) = errors(text)
+    assert "workloads.0.target" in line and "lambdasim.workload" in line
+    assert ls.loads(QUICK).functions["api"]  # no wildcard: unaffected
+
+
+def test_workload_registers_the_wildcard_expander() -> None:
+    from lambdasim.config import wildcards
+    from lambdasim.workload.expand import expand_wildcards
+
+    assert wildcards._expander is expand_wildcards

@@ -1,4 +1,4 @@
-"""Exact cost arithmetic: validation.md §4 examples, INIT rule, tiers, table loading."""
+"""Exact cost arithmetic: validation.md §4 examples, INIT rule, tiers, table loading, SQS."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lambdasim import cost as costmod
 from lambdasim.cost import (
     DEFAULT_TABLE,
     BillingTotals,
@@ -13,10 +14,17 @@ from lambdasim.cost import (
     available_tables,
     billed_gb_s,
     cost_from_usage,
+    epu_cost_usd,
+    epu_hours,
     init_billed,
     load_table,
     monthly_projection,
+    monthly_scale,
+    queue_request_cost_usd,
     run_cost,
+    sqs_cost_totals,
+    sqs_monthly_usd,
+    sqs_request_price,
 )
 
 pytestmark = pytest.mark.unit
@@ -261,3 +269,79 @@ def test_region_fallback_warns(table: PricingTable) -> None:
     df = run_cost([example1()], table, region="eu-west-1")
     assert df.attrs["warnings"] and "eu-west-1" in df.attrs["warnings"][0]
     assert run_cost([example1()], table).attrs["warnings"] == []
+
+
+def test_public_names_reexported() -> None:
+    # Callers use `costmod.NAME` and `from lambdasim.cost import NAME`; both must keep working.
+    for name in costmod.__all__:
+        assert getattr(costmod, name) is not None, name
+    assert costmod.load_table is load_table
+
+
+# --- SQS (aws-lambda-behaviour.md §10.5, §7.5) ----------------------------------------------
+
+
+def test_sqs_request_cost_standard_and_fifo(table: PricingTable) -> None:
+    sqs = table.regions["us-east-1"].sqs
+    assert sqs_request_price(False, table, "us-east-1") == sqs.standard_usd_per_request
+    assert sqs_request_price(True, table, "us-east-1") == sqs.fifo_usd_per_request
+    assert queue_request_cost_usd(1_000_000, False, table, "us-east-1") == pytest.approx(0.40)
+    assert queue_request_cost_usd(1_000_000, True, table, "us-east-1") == pytest.approx(0.50)
+    # Shipped tables bill empty receives: telling the function about them changes nothing.
+    assert queue_request_cost_usd(
+        1000, False, table, "us-east-1", empty_receives=400
+    ) == queue_request_cost_usd(1000, False, table, "us-east-1")
+
+
+def test_unbilled_empty_receives_are_taken_out(tmp_path: Path) -> None:
+    path = tmp_path / "no-empty.yaml"
+    path.write_text(
+        HISTORIC_YAML.replace("empty_receives_billed: true", "empty_receives_billed: false"),
+        encoding="utf-8",
+    )
+    t = load_table(path)
+    price = t.regions["default"].sqs.standard_usd_per_request
+    assert queue_request_cost_usd(1000, False, t, "us-east-1", empty_receives=400) == 600 * price
+    month = sqs_monthly_usd(
+        1000, False, t, "us-east-1", window_s=3600.0, free_tier=False, empty_receives=400
+    )
+    assert month == 600 * 30.0 * 86400.0 / 3600.0 * price
+    with pytest.raises(ValueError, match="empty_receives"):
+        queue_request_cost_usd(10, False, t, "us-east-1", empty_receives=11)
+
+
+def test_sqs_monthly_projection_and_free_tier(table: PricingTable) -> None:
+    price = sqs_request_price(False, table, "us-east-1")
+    # 1,000 requests in an hour → 720,000 in 30 days: below the 1M free requests.
+    assert sqs_monthly_usd(1000, False, table, "us-east-1", window_s=3600.0, free_tier=True) == 0
+    paid = sqs_monthly_usd(1000, False, table, "us-east-1", window_s=3600.0, free_tier=False)
+    assert paid == 1000 * 30.0 * 86400.0 / 3600.0 * price
+    free = sqs_monthly_usd(2000, False, table, "us-east-1", window_s=3600.0, free_tier=True)
+    assert free == (2000 * 30.0 * 86400.0 / 3600.0 - 1_000_000) * price
+
+
+def test_monthly_scale_keeps_operation_order() -> None:
+    x, w = 0.1234567, 17.3
+    assert monthly_scale(x, w) == x * 30.0 * 86400.0 / w
+    assert monthly_scale(x, w, days=7.0) == x * 7.0 * 86400.0 / w
+    with pytest.raises(ValueError, match="window_s"):
+        monthly_scale(1.0, 0.0)
+
+
+def test_epu_cost(table: PricingTable) -> None:
+    price = table.regions["us-east-1"].sqs.provisioned_poller_usd_per_epu_hour
+    assert epu_hours(7200.0) == 2.0
+    assert epu_cost_usd(7200.0, table, "us-east-1") == 2.0 * price
+    assert epu_cost_usd(0.0, table, "us-east-1") == 0.0
+
+
+def test_sqs_cost_totals() -> None:
+    tot = sqs_cost_totals(
+        queue_usd=[0.1, 0.2], queue_monthly_usd=[3.0], poller_usd=[0.5], window_s=3600.0
+    )
+    assert tot.requests_usd == 0.1 + 0.2
+    assert tot.pollers_usd == 0.5
+    assert tot.requests_monthly_usd == 3.0
+    assert tot.pollers_monthly_usd == 0.5 * 30.0 * 86400.0 / 3600.0
+    empty = sqs_cost_totals(queue_usd=[], queue_monthly_usd=[], poller_usd=[], window_s=60.0)
+    assert (empty.requests_usd, empty.pollers_usd, empty.pollers_monthly_usd) == (0, 0, 0.0)

@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 import lambdasim as ls
 from lambdasim import experiment
 from lambdasim.cli import app
-from lambdasim.sweep_cli import parse_param
-from lambdasim.results.sweep import SweepResult, flatten_metrics, parse_part_name, tidy
+from lambdasim.cli.sweep import parse_param
+from lambdasim.results.schema import flatten_metrics
+from lambdasim.results.store import parse_part_name, tidy
+from lambdasim.results.sweep import SweepResult
 from tests.conftest import ROOT, scenario
 
 pytestmark = pytest.mark.unit

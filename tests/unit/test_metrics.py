@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from lambdasim.metrics.core import Level, LogHistogram, make_edges
+from lambdasim.metrics.core import Level, LogHistogram
+from lambdasim.periods import Periods
 
 pytestmark = pytest.mark.unit
 
@@ -48,7 +49,8 @@ def test_histogram_merge_equals_single() -> None:
 def test_level_integral_and_max_match_brute_force() -> None:
     rng = np.random.default_rng(9)
     horizon, step, warmup = 100.0, 7.0, 13.0
-    edges, n = make_edges(horizon, step, warmup)
+    periods = Periods(horizon, step, warmup)
+    edges, n = periods.edges, periods.n
     lv = Level(edges)
     t, level, changes = 0.0, 0, []
     while True:

@@ -10,7 +10,7 @@ import simpy
 
 import lambdasim as ls
 from lambdasim.config import Queue
-from lambdasim.metrics.core import make_edges
+from lambdasim.periods import Periods
 from lambdasim.metrics.sqs import QueueMetrics
 from lambdasim.service.sqs import SqsQueue
 from tests.conftest import scenario
@@ -237,12 +237,11 @@ def test_fifo_groups_limit_concurrency(trace_csv: Any) -> None:
 
 def test_fifo_queue_keeps_group_order_and_locks_groups() -> None:
     sim = simpy.Environment()
-    edges, _ = make_edges(100.0, 10.0, 0.0)
     q = SqsQueue(
         sim,
         "f",
         Queue(kind="fifo", visibility_timeout_s=30),
-        QueueMetrics("f", "fifo", 100.0, 0.0, 10.0, edges),
+        QueueMetrics("f", "fifo", Periods(100.0, 10.0, 0.0)),
     )
     for i in range(6):
         q.send(0.0, 1.0, group=i % 2)  # group 0: messages 0, 2, 4; group 1: 1, 3, 5
@@ -262,12 +261,11 @@ def test_fifo_receive_stops_at_the_payload_limit() -> None:
     # 8 groups of 1,000-KB messages: a 6-MB batch takes 6 of them and ends; the groups whose
     # next message did not fit stay available (an earlier version cycled over them forever)
     sim = simpy.Environment()
-    edges, _ = make_edges(100.0, 10.0, 0.0)
     q = SqsQueue(
         sim,
         "f",
         Queue(kind="fifo", visibility_timeout_s=30),
-        QueueMetrics("f", "fifo", 100.0, 0.0, 10.0, edges),
+        QueueMetrics("f", "fifo", Periods(100.0, 10.0, 0.0)),
     )
     for i in range(8):
         q.send(0.0, 1000.0, group=i)

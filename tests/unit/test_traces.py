@@ -344,7 +344,7 @@ def test_cloudwatch_pages_sorted_deduplicated_gaps_and_counts(tmp_path: Path) ->
     assert "PartialData" in msgs and "2 missing period(s)" in msgs
     got, _ = np.histogram(t, np.arange(7) * 60.0)
     assert got.tolist() == [2, 3, 0, 0, 5, 7]  # 10:00 … 10:05; gaps replay as 0
-    from lambdasim.workload.cloudwatch import read_cloudwatch
+    from lambdasim.workload.traces import read_cloudwatch
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -411,3 +411,16 @@ def test_fit_from_percentiles_is_exact_for_a_lognormal() -> None:
     h = fit.from_percentiles({"mean": d.mean, "p99": 0.25})
     assert h.params["sigma"] == pytest.approx(d.sigma)
     assert fit.from_percentiles({"p50": 0.2, "p99": 0.2}).family == "constant"
+
+
+def test_every_trace_format_has_a_reader() -> None:
+    from typing import get_args
+
+    from lambdasim.config.arrivals import TraceArrivals
+    from lambdasim.workload.traces import FORMATS, trace_events
+
+    fmts = get_args(TraceArrivals.model_fields["format"].annotation)
+    assert set(FORMATS) == set(fmts)
+    spec = TraceArrivals.model_construct(kind="trace", path="x", format="nope")
+    with pytest.raises(TraceError, match="unknown trace format 'nope'"):
+        trace_events(spec, Path("x"), np.random.default_rng(0))

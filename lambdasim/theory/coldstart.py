@@ -1,53 +1,35 @@
-"""Closed-form and analytical reference results for serverless (AWS Lambda) behaviour.
+"""Cold-start models: the low-rate single-environment approximation and the Mahmoudi–Khazaei
+steady state of a scale-per-request platform with a fixed idle timeout.
 
-These are the formulas that the theory tests compare the simulator against, and that the
-notebooks use for teaching. Every function here is deterministic and cheap; none of them runs
-the simulator.
+validation.md §1 items 3–4. λ is the arrival rate in requests per second, S the execution time
+in seconds, T the idle timeout (keep-alive) in seconds.
 
-Conventions (shared with ``shared/reference/validation.md``, section 1 "Closed-form results"):
-λ is the arrival rate in requests per second, S the execution (service) time in seconds,
-T the idle timeout (keep-alive) in seconds, c a concurrency limit (environments) and
-A = λ·E[S] the offered load in Erlangs.
-
-Contents
---------
-* :func:`erlang_b` -- Erlang-B loss probability B(A, c) (validation.md §1 item 2).
-* :func:`mg_inf_pmf`, :func:`mg_inf_mean` -- M/G/∞ concurrency, Poisson(A) (item 1).
-* :func:`low_rate_cold_probability`, :func:`low_rate_environments` -- single-environment
-  low-rate approximation (item 4).
-* :func:`steady_state_cold_start` / :class:`SteadyState` -- the Mahmoudi–Khazaei birth–death
-  model of a scale-per-request platform with a fixed idle timeout (item 3), from
-  N. Mahmoudi and H. Khazaei, "Performance Modeling of Serverless Computing Platforms",
-  IEEE Transactions on Cloud Computing, 2020 (reference implementation:
-  ``pacsltk.perfmodel.get_sls_warm_count_dist``, MIT licence).
-
-The Mahmoudi–Khazaei model here is an independent re-implementation of the restatement in
-validation.md. It reproduces the pacsltk reference outputs quoted there to the printed digits
-(e.g. λ = 100/s, warm 2 s, cold 25 s, T = 600 s → 251.0439 environments, P(cold) = 6.47e-5).
-Note that the birth rate must include the cold service rate in series
-(U_n = λB·μ_c / (λB + μ_c)), as validation.md states: with the plain cold-start rate λB as
-birth rate (which some copies of the pacsltk source use) the first reference case gives
-251.408 environments and P(cold) = 5.94e-5 instead.
+The Mahmoudi–Khazaei model (N. Mahmoudi and H. Khazaei, "Performance Modeling of Serverless
+Computing Platforms", IEEE Transactions on Cloud Computing, 2020; reference implementation
+``pacsltk.perfmodel.get_sls_warm_count_dist``, MIT licence) here is an independent
+re-implementation of the restatement in validation.md. It reproduces the pacsltk reference
+outputs quoted there to the printed digits (e.g. λ = 100/s, warm 2 s, cold 25 s, T = 600 s →
+251.0439 environments, P(cold) = 6.47e-5). Note that the birth rate must include the cold
+service rate in series (U_n = λB·μ_c / (λB + μ_c)), as validation.md states: with the plain
+cold-start rate λB as birth rate (which some copies of the pacsltk source use) the first
+reference case gives 251.408 environments and P(cold) = 5.94e-5 instead.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import dataclass
-from typing import Any, overload
 
 import numpy as np
-import numpy.typing as npt
-from scipy import stats
+
+from lambdasim.theory._checks import check_count, check_nonnegative, check_positive
 
 __all__ = [
+    "MAX_STATES",
+    "TAIL_MASS_TOLERANCE",
     "SteadyState",
-    "erlang_b",
     "low_rate_cold_probability",
     "low_rate_environments",
-    "mg_inf_mean",
-    "mg_inf_pmf",
     "steady_state_cold_start",
 ]
 
@@ -61,155 +43,6 @@ MAX_STATES = 10_000_000
 _SERIES_THRESHOLD = 1e-4
 # Above this value of λ_m·T the lifetime is handled in log space (e^{λ_m T} would overflow).
 _LOG_SPACE_THRESHOLD = 50.0
-
-
-# --------------------------------------------------------------------------------------------
-# Input validation helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _check_nonnegative(name: str, value: float) -> float:
-    """Return ``value`` as a float, raising ``ValueError`` unless it is finite and >= 0."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a real number, got {value!r}") from exc
-    if not math.isfinite(x) or x < 0.0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-    return x
-
-
-def _check_positive(name: str, value: float) -> float:
-    """Return ``value`` as a float, raising ``ValueError`` unless it is finite and > 0."""
-    x = _check_nonnegative(name, value)
-    if x == 0.0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return x
-
-
-def _check_count(name: str, value: int, minimum: int) -> int:
-    """Return ``value`` as an int, raising ``ValueError`` unless it is an integer >= minimum.
-
-    Booleans and floats (even integral ones) are rejected; NumPy integers are accepted.
-    """
-    if isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    try:
-        n = operator.index(value)
-    except TypeError as exc:
-        raise ValueError(f"{name} must be an integer, got {value!r}") from exc
-    if n < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return n
-
-
-# --------------------------------------------------------------------------------------------
-# Erlang-B and M/G/∞
-# --------------------------------------------------------------------------------------------
-
-
-def erlang_b(offered_load: float, servers: int) -> float:
-    """Erlang-B blocking (throttle) probability B(A, c) of an M/G/c/c loss system.
-
-    Poisson arrivals, any i.i.d. service-time distribution, ``servers`` environments and no
-    queue: the fraction of requests that find every environment busy and are rejected
-    (HTTP 429 for synchronous Lambda invokes).
-
-    Computed with the numerically stable recursion B(A, 0) = 1,
-    B(A, k) = A·B(A, k−1) / (k + A·B(A, k−1)), which never overflows.
-
-    Parameters
-    ----------
-    offered_load : float
-        A = λ·E[S], in Erlangs (dimensionless; mean number of busy environments without a
-        limit). Must be finite and >= 0.
-    servers : int
-        c, the number of environments (concurrency limit). Must be an integer >= 0.
-
-    Returns
-    -------
-    float
-        Blocking probability in [0, 1] (dimensionless). B(A, 0) = 1; B(0, c) = 0 for c >= 1.
-
-    Raises
-    ------
-    ValueError
-        If ``offered_load`` is negative or not finite, or ``servers`` is not an integer >= 0.
-
-    Examples
-    --------
-    >>> erlang_b(1.0, 1)
-    0.5
-    """
-    a = _check_nonnegative("offered_load", offered_load)
-    c = _check_count("servers", servers, 0)
-    b = 1.0
-    for k in range(1, c + 1):
-        ab = a * b
-        b = ab / (k + ab)
-    return b
-
-
-@overload
-def mg_inf_pmf(offered_load: float, k: int) -> float: ...
-
-
-@overload
-def mg_inf_pmf(offered_load: float, k: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.float64]: ...
-
-
-def mg_inf_pmf(
-    offered_load: float, k: int | npt.NDArray[np.integer[Any]]
-) -> float | npt.NDArray[np.float64]:
-    """Stationary distribution of the number of busy environments in an M/G/∞ system.
-
-    With Poisson arrivals and unlimited environments (no concurrency limit, no cold-start
-    delay) the number N of busy environments is Poisson with mean A = λ·E[S], whatever the
-    service-time distribution: P(N = k) = e^{−A} A^k / k!.
-
-    Parameters
-    ----------
-    offered_load : float
-        A = λ·E[S] in Erlangs (λ in requests/s, E[S] in s). Must be finite and >= 0.
-    k : int or numpy.ndarray of int
-        Number(s) of busy environments. Negative values have probability 0.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        P(N = k) (dimensionless); a float for scalar ``k``, a float64 array of the same shape
-        for array ``k``.
-
-    Raises
-    ------
-    ValueError
-        If ``offered_load`` is negative or not finite.
-    """
-    a = _check_nonnegative("offered_load", offered_load)
-    if isinstance(k, np.ndarray):
-        return np.asarray(stats.poisson.pmf(k, a), dtype=np.float64)
-    return float(stats.poisson.pmf(k, a))
-
-
-def mg_inf_mean(offered_load: float) -> float:
-    """Mean number of busy environments in an M/G/∞ system (Little's law).
-
-    Parameters
-    ----------
-    offered_load : float
-        A = λ·E[S] in Erlangs (λ in requests/s, E[S] in s). Must be finite and >= 0.
-
-    Returns
-    -------
-    float
-        E[N] = A, the time-average number of busy environments (environments).
-
-    Raises
-    ------
-    ValueError
-        If ``offered_load`` is negative or not finite.
-    """
-    return _check_nonnegative("offered_load", offered_load)
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,9 +79,9 @@ def low_rate_cold_probability(
     ValueError
         If any argument is negative or not finite.
     """
-    lam = _check_nonnegative("rate_per_s", rate_per_s)
-    s = _check_nonnegative("mean_service_s", mean_service_s)
-    t = _check_nonnegative("idle_timeout_s", idle_timeout_s)
+    lam = check_nonnegative("rate_per_s", rate_per_s)
+    s = check_nonnegative("mean_service_s", mean_service_s)
+    t = check_nonnegative("idle_timeout_s", idle_timeout_s)
     p = math.exp(-lam * (t + s))
     rho = lam * s
     return p + (1.0 - p) * rho / (1.0 + rho)
@@ -279,9 +112,9 @@ def low_rate_environments(rate_per_s: float, mean_service_s: float, idle_timeout
     ValueError
         If any argument is negative or not finite.
     """
-    lam = _check_nonnegative("rate_per_s", rate_per_s)
-    s = _check_nonnegative("mean_service_s", mean_service_s)
-    t = _check_nonnegative("idle_timeout_s", idle_timeout_s)
+    lam = check_nonnegative("rate_per_s", rate_per_s)
+    s = check_nonnegative("mean_service_s", mean_service_s)
+    t = check_nonnegative("idle_timeout_s", idle_timeout_s)
     return -math.expm1(-lam * t) + lam * s
 
 
@@ -436,13 +269,11 @@ def steady_state_cold_start(
     until that bound is below ``TAIL_MASS_TOLERANCE`` (1e-12) of the mass kept, or until
     ``max_environments`` is reached.
     """
-    lam = _check_positive("rate_per_s", rate_per_s)
-    warm = _check_positive("warm_mean_s", warm_mean_s)
-    cold = _check_positive("cold_mean_s", cold_mean_s)
-    timeout = _check_positive("idle_timeout_s", idle_timeout_s)
-    cap = (
-        None if max_environments is None else _check_count("max_environments", max_environments, 1)
-    )
+    lam = check_positive("rate_per_s", rate_per_s)
+    warm = check_positive("warm_mean_s", warm_mean_s)
+    cold = check_positive("cold_mean_s", cold_mean_s)
+    timeout = check_positive("idle_timeout_s", idle_timeout_s)
+    cap = None if max_environments is None else check_count("max_environments", max_environments, 1)
 
     rho = lam * warm
     log_rho = math.log(rho)

@@ -1,84 +1,30 @@
-"""Command line: ``lambdasim validate | run | schema | pricing show``.
+"""``lambdasim validate | run | schema | pricing show``: one scenario at a time.
 
-Exit codes (stack.md §2.3): 0 ok, 2 usage or configuration error (one line per problem, no
-traceback), 1 runtime failure. Summaries go to stdout, warnings and progress to stderr.
+``validate`` checks a scenario (errors exit 2, warnings on stderr), ``run`` simulates one
+replication and prints a summary table (or ``--json``, or Parquet with ``--out``), ``schema``
+prints the scenario file's JSON Schema and ``pricing show`` a pricing table. Registered on the
+app of :mod:`lambdasim.cli._app`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from lambdasim import config
-from lambdasim.config import ConfigError, ConfigIssue, Scenario
-from lambdasim.config import advice as checks
-from lambdasim.import_cli import import_app
+from lambdasim.cli._app import ConfigArg, SetOpt, app, fail, load_checked, pricing_app
+from lambdasim.config import ConfigError, Scenario
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Discrete-event simulator of AWS Lambda scaling, latency and cost.",
-    pretty_exceptions_enable=False,
-)
-pricing_app = typer.Typer(no_args_is_help=True, help="Pricing tables shipped with lambdasim.")
-app.add_typer(pricing_app, name="pricing")
-app.add_typer(import_app, name="import")
-
-
-def _fail(lines: list[str] | str, code: int = 2) -> NoReturn:
-    for line in [lines] if isinstance(lines, str) else lines:
-        typer.echo(line, err=True)
-    raise typer.Exit(code)
-
-
-def _load(path: Path, overrides: list[str] | None) -> Scenario:
-    try:
-        sc = config.load(path)
-        if overrides:
-            changes = dict(config.parse_override(o) for o in overrides)
-            sc = sc.replace(changes)
-    except ConfigError as exc:
-        if overrides and exc.source == str(path) and all(i.line is None for i in exc.issues):
-            exc.source = f"{path} (with --set)"
-        _fail(exc.format().splitlines())
-    return sc
-
-
-def _warn(sc: Scenario, path: Path) -> list[ConfigIssue]:
-    issues = checks.scenario_warnings(sc)
-    try:
-        config.locate(issues, path.read_text(encoding="utf-8"))
-    except OSError:
-        pass
-    for i in issues:
-        typer.echo("warning: " + i.format(str(path)), err=True)
-    return issues
-
-
-ConfigArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
-SetOpt = Annotated[
-    list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")
-]
-
-
-def _load_checked(path: Path, overrides: list[str] | None) -> tuple[Scenario, list[ConfigIssue]]:
-    """Load, apply overrides, check trace files (exit 2 on any error), print warnings."""
-    sc = _load(path, overrides)
-    missing = checks.trace_errors(sc)
-    if missing:
-        _fail([i.format(str(path)) for i in missing])
-    return sc, _warn(sc, path)
+__all__ = ["pricing_show", "run", "schema", "validate"]
 
 
 @app.command()
 def validate(config_file: ConfigArg, set_: SetOpt = None) -> None:
     """Check a scenario: errors (exit 2) and warnings a careful engineer would give."""
-    sc, warnings = _load_checked(config_file, set_)
+    sc, warnings = load_checked(config_file, set_)
     typer.echo(
         f"{config_file}: ok: scenario '{sc.name}', {len(sc.functions)} function(s), "
         f"{len(sc.workloads)} workload(s), {len(warnings)} warning(s)"
@@ -103,13 +49,13 @@ def run(
     import lambdasim as ls
     from lambdasim.workload.traces import TraceError
 
-    sc, _ = _load_checked(config_file, set_)
+    sc, _ = load_checked(config_file, set_)
     try:
         res = ls.run(sc, seed=seed, rep=rep, progress=progress)
     except TraceError as exc:
-        _fail(f"{config_file}: {exc}")
+        fail(f"{config_file}: {exc}")
     except ConfigError as exc:
-        _fail(exc.format().splitlines())
+        fail(exc.format().splitlines())
     if out is not None:
         res.to_parquet(out)
     if as_json:
@@ -121,6 +67,7 @@ def run(
 
 
 def _jsonable(x: Any) -> Any:
+    """``x`` with NumPy scalars as Python numbers and NaN/inf as None (valid JSON)."""
     if isinstance(x, dict):
         return {k: _jsonable(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
@@ -133,12 +80,14 @@ def _jsonable(x: Any) -> Any:
 
 
 def _fmt_s(x: float | None) -> str:
+    """Seconds as ``12.3 ms`` below 1 s, ``4.56 s`` above, ``–`` for None."""
     if x is None:
         return "–"
     return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.3g} s"
 
 
 def _print_table(res: Any) -> None:
+    """Print a run's summary tables (functions, async, queues, streams, account) to stdout."""
     from rich.console import Console
     from rich.table import Table
 
@@ -259,6 +208,7 @@ def _print_table(res: Any) -> None:
 
 
 def _print_queues(console: Any, d: dict[str, Any]) -> None:
+    """Print the SQS queue table, the event-source mappings and the topics of ``d``."""
     from rich.table import Table
 
     sqs = {n: q for n, q in d["queues"].items() if q["kind"] != "topic"}
@@ -326,7 +276,7 @@ def pricing_show(
     try:
         t = cost.load_table(table)
     except (ValueError, FileNotFoundError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     prices, notes = t.for_region(region)
     typer.echo(f"shipped tables: {', '.join(cost.available_tables())}")
     typer.echo(
@@ -353,22 +303,3 @@ def pricing_show(
         f"  free tier: {prices.free_tier.requests:,} requests and "
         f"{prices.free_tier.gb_s:,.0f} GB-s per month"
     )
-
-
-from lambdasim import sweep_cli as _sweep_cli  # noqa: E402, F401  (registers sweep, report)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    # ``python -m lambdasim.cli`` runs this file as ``__main__``, a second copy of the module;
-    # sweep and report register on the canonical ``lambdasim.cli.app``, so run that one.
-    from lambdasim.cli import main as _canonical_main
-
-    _canonical_main()

@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from lambdasim.config.arrivals import TraceArrivals
-from lambdasim.workload.traces import CHUNK_ROWS, EventBlock, RowCheck, TraceError, Window
+from lambdasim.workload.traces.base import CHUNK_ROWS, EventBlock, RowCheck, TraceError, Window
 
 __all__ = ["PACS_MEMORY_MB", "pacs_events"]
 
@@ -30,8 +30,17 @@ PACS_MEMORY_MB = 128
 _T, _D = "client_start_time", "aws_duration"
 
 
-def pacs_events(spec: TraceArrivals, path: Path, *, durations: bool = True) -> Iterator[EventBlock]:
-    """Requests of a PACS ``res-*.csv`` log, in start order, with their Lambda durations (s)."""
+def pacs_events(
+    spec: TraceArrivals,
+    path: Path,
+    rng: np.random.Generator | None = None,
+    *,
+    durations: bool = True,
+) -> Iterator[EventBlock]:
+    """Requests of a PACS ``res-*.csv`` log, in start order, with their Lambda durations (s).
+
+    ``rng`` is not used: every row is one request.
+    """
     if not path.is_file():
         raise TraceError(f"{path}: trace file not found")
     try:

@@ -1,4 +1,4 @@
-"""Azure Functions traces: the 2019 per-minute counts and the 2021 per-invocation rows.
+"""Azure Functions 2019 traces: per-minute invocation counts of every function.
 
 ``azure2019`` (Shahrad et al., ATC 2020; the layout of the invitro samples): a directory with
 ``invocations.csv`` (``HashOwner,HashApp,HashFunction,Trigger`` then one column of invocation
@@ -11,20 +11,15 @@ spread ``uniform`` (sorted uniform times, the count kept exactly), ``equidistant
 60/c s from the minute's start, exactly c) or ``poisson`` (a Poisson process of rate c/60 s, so
 the count varies around c).
 
-``azure2021`` (Zhang et al., SOSP 2021): ``app,func,end_timestamp,duration`` in seconds; an
-invocation starts at ``end_timestamp − duration`` and its recorded duration is used.
-
-Functions are named by their hash; ``function:`` selects by a unique prefix (azure2019: of
-``HashFunction``; azure2021: ``APP:FUNC`` prefixes, or a ``FUNC`` prefix alone).
+Functions are named by their hash; ``function:`` selects by a unique prefix of
+``HashFunction``. The 2021 per-invocation rows are :mod:`.azure2021`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,104 +27,27 @@ from numpy.typing import NDArray
 
 from lambdasim import dists, fit
 from lambdasim.config.arrivals import TraceArrivals
-from lambdasim.rng import BLOCK
-from lambdasim.workload.traces import (
+from lambdasim.workload.traces.base import (
     CHUNK_ROWS,
+    AzureFunction,
     EventBlock,
-    Monotone,
     RowCheck,
     TraceError,
     Window,
+    prefix_match,
+    spread_counts,
 )
 
 __all__ = [
-    "AzureFunction",
+    "azure2019_counts",
     "azure2019_events",
     "azure2019_files",
     "azure2019_functions",
-    "azure2021_events",
-    "azure2021_functions",
-    "spread_counts",
 ]
 
 # A row of the 2019 file has up to 1,444 cells: read fewer rows at a time than for narrow CSVs.
 _WIDE_CHUNK = 1024
 _KEYS = ["HashOwner", "HashApp", "HashFunction", "Trigger"]
-
-Times = NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class AzureFunction:
-    """One function of an Azure trace, with what the trace says about it.
-
-    Attributes
-    ----------
-    id : str
-        ``HashFunction`` (2019) or ``APP:FUNC`` (2021).
-    trigger : str
-        2019 ``Trigger`` (http, timer, queue, ...); ``""`` for 2021.
-    total : int
-        Invocations in the file.
-    duration : dict or None
-        A ``duration`` config block fitted to the trace (seconds), if the trace has durations.
-    fit : FitResult or None
-        The fit behind ``duration``.
-    memory_mb : int or None
-        Memory for a Lambda function: the trace's average allocation rounded up, 128–10,240.
-    max_duration_s : float or None
-        Longest recorded execution, seconds.
-    """
-
-    id: str
-    trigger: str
-    total: int
-    duration: dict[str, Any] | None = None
-    fit: fit.FitResult | None = None
-    memory_mb: int | None = None
-    max_duration_s: float | None = None
-
-
-def spread_counts(
-    counts: NDArray[np.int64],
-    bin_s: float,
-    spread: str,
-    rng: np.random.Generator,
-    block: int = BLOCK,
-) -> Iterator[Times]:
-    """Arrival times (s) for per-bin counts: bin ``j`` covers ``[j·bin_s, (j+1)·bin_s)``.
-
-    ``uniform`` and ``equidistant`` keep every count exactly; ``poisson`` draws a Poisson
-    process of rate ``counts[j]/bin_s`` in bin ``j``.
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    if spread == "poisson":
-        counts = rng.poisson(counts.astype(np.float64))
-    cum = np.cumsum(counts)
-    j0 = 0
-    nbins = counts.size
-    while j0 < nbins:
-        # bins j0..j1-1 hold about one block of arrivals (at least one bin)
-        base = cum[j0 - 1] if j0 else 0
-        j1 = int(np.searchsorted(cum, base + block, side="right"))
-        j1 = min(max(j1, j0 + 1), nbins)
-        c = counts[j0:j1]
-        n = int(c.sum())
-        if n:
-            starts = np.arange(j0, j1, dtype=np.float64) * bin_s
-            rs = np.repeat(starts, c)
-            if spread == "equidistant":
-                first = np.cumsum(c) - c  # index of each bin's first arrival in this block
-                k = np.arange(n) - np.repeat(first, c)
-                t = rs + k * np.repeat(bin_s / np.maximum(c, 1), c)
-            else:
-                t = rs + rng.random(n) * bin_s
-                t.sort()  # bins are disjoint: one sort orders within each
-            yield t
-        j0 = j1
-
-
-# --------------------------------------------------------------------------- 2019
 
 
 def azure2019_files(path: Path) -> tuple[Path, Path | None, Path | None]:
@@ -200,10 +118,6 @@ def _counts(
     return out
 
 
-def _match(ids: pd.Series, want: str) -> NDArray[np.bool_]:
-    return ids.astype(str).str.startswith(want).to_numpy()
-
-
 #: Invocation files up to this size are parsed once per process and kept (a ``target: "*"``
 #: replay reads the file once per function); larger ones are streamed every time.
 CACHE_BYTES = 32 * 2**20
@@ -237,7 +151,7 @@ def azure2019_counts(spec: TraceArrivals, path: Path) -> tuple[NDArray[np.int64]
         lines = np.arange(line0, line0 + len(chunk), dtype=np.int64)
         line0 += len(chunk)
         if spec.function is not None:
-            sel = _match(chunk["HashFunction"], spec.function)
+            sel = prefix_match(chunk["HashFunction"], spec.function)
             if not sel.any():
                 continue
             chunk, lines = chunk[sel], lines[sel]
@@ -256,9 +170,12 @@ def azure2019_counts(spec: TraceArrivals, path: Path) -> tuple[NDArray[np.int64]
 
 
 def azure2019_events(
-    spec: TraceArrivals, path: Path, rng: np.random.Generator
+    spec: TraceArrivals, path: Path, rng: np.random.Generator, *, durations: bool = True
 ) -> Iterator[EventBlock]:
-    """Arrivals of one function (or of all, summed) of an azure2019 trace."""
+    """Arrivals of one function (or of all, summed) of an azure2019 trace.
+
+    ``rng`` spreads each minute's count; ``durations`` is ignored (the file has only counts).
+    """
     counts, _ = azure2019_counts(spec, path)
     window = Window(spec)
     for t in spread_counts(counts, 60.0, spec.spread_or_default, rng):
@@ -383,117 +300,3 @@ def _lambda_memory(mb: float) -> int:
     if not math.isfinite(mb):
         return 128
     return int(min(10240, max(128, math.ceil(mb))))
-
-
-# --------------------------------------------------------------------------- 2021
-
-_COLS_2021 = ["app", "func", "end_timestamp", "duration"]
-
-
-def _select_2021(chunk: pd.DataFrame, want: str | None) -> NDArray[np.bool_]:
-    if want is None:
-        return np.ones(len(chunk), dtype=bool)
-    if ":" in want:
-        a, f = want.split(":", 1)
-        return _match(chunk["app"], a) & _match(chunk["func"], f)
-    return _match(chunk["func"], want)
-
-
-def _read_2021(path: Path) -> Any:
-    if not path.is_file():
-        raise TraceError(f"{path}: trace file not found")
-    try:
-        return pd.read_csv(
-            path, usecols=_COLS_2021, chunksize=CHUNK_ROWS, dtype={"app": str, "func": str}
-        )
-    except ValueError as exc:
-        raise TraceError(f"{path}: expected columns {_COLS_2021} ({exc})") from None
-
-
-def azure2021_events(
-    spec: TraceArrivals, path: Path, *, durations: bool = True
-) -> Iterator[EventBlock]:
-    """Invocations of one function (``APP:FUNC`` prefixes) or of all, with their durations."""
-    checker = RowCheck(path, spec.on_bad_row == "skip")
-    window = Window(spec)
-    mono = Monotone()
-    line0 = 2
-    seen: set[tuple[str, str]] = set()
-    with _read_2021(path) as reader:
-        for chunk in reader:
-            lines = np.arange(line0, line0 + len(chunk), dtype=np.int64)
-            line0 += len(chunk)
-            sel = _select_2021(chunk, spec.function)
-            if not sel.all():
-                chunk, lines = chunk[sel], lines[sel]
-            if not len(chunk):
-                continue
-            if spec.function is not None and len(seen) < 2:
-                seen.update(zip(chunk["app"], chunk["func"], strict=True))
-            end = pd.to_numeric(chunk["end_timestamp"], errors="coerce").to_numpy(np.float64)
-            dur = pd.to_numeric(chunk["duration"], errors="coerce").to_numpy(np.float64)
-            keep = checker.check(
-                ~np.isfinite(end),
-                lines,
-                "end_timestamp",
-                chunk["end_timestamp"],
-                "must be a number of seconds",
-            )
-            keep &= checker.check(
-                (~np.isfinite(dur) | (dur < 0)) & keep,
-                lines,
-                "duration",
-                chunk["duration"],
-                "must be a non-negative number of seconds",
-            )
-            t = (end - dur) * spec.time_scale
-            if not keep.all():
-                t, dur, lines = t[keep], dur[keep], lines[keep]
-                chunk = chunk[keep]
-            dec = mono.bad(t)
-            if dec.any():
-                k2 = checker.check(
-                    dec,
-                    lines,
-                    "end_timestamp",
-                    chunk["end_timestamp"],
-                    "start times (end_timestamp − duration) must not decrease",
-                )
-                t, dur = t[k2], dur[k2]
-            mono.advance(t)
-            rt, rd, done = window.apply(t, dur * spec.time_scale if durations else None)
-            if rt.size:
-                yield EventBlock(rt, rd)
-            if done:
-                break
-    if spec.function is not None and len(seen) > 1:
-        raise TraceError(f"{path}: function {spec.function!r} matches several (app, func) pairs")
-    checker.finish()
-
-
-def azure2021_functions(path: Path, max_samples: int = 2000) -> list[AzureFunction]:
-    """The (app, func) pairs of an azure2021 trace in order of first appearance, with totals
-    and a duration fit (:func:`lambdasim.fit.duration` on up to ``max_samples`` durations)."""
-    totals: dict[str, int] = {}
-    samples: dict[str, list[float]] = {}
-    with _read_2021(path) as reader:
-        for chunk in reader:
-            keys = (chunk["app"].astype(str) + ":" + chunk["func"].astype(str)).tolist()
-            d = pd.to_numeric(chunk["duration"], errors="coerce").tolist()
-            for k, v in zip(keys, d, strict=True):
-                totals[k] = totals.get(k, 0) + 1
-                s = samples.setdefault(k, [])
-                if len(s) < max_samples and v == v and v > 0:  # v == v: not NaN
-                    s.append(float(v))
-    out = []
-    for k, n in totals.items():
-        s = samples[k]
-        r = None
-        if len(s) >= 2:
-            r = fit.duration(s)
-        elif s:
-            r = fit.FitResult("constant", {"value_s": s[0]}, dists.Constant(s[0]), 1)
-        out.append(
-            AzureFunction(k, "", n, r.to_config() if r else None, r, None, max(s) if s else None)
-        )
-    return out

@@ -33,8 +33,13 @@ from numpy.typing import NDArray
 
 from lambdasim import fit
 from lambdasim.config.arrivals import TraceArrivals
-from lambdasim.workload.azure import spread_counts
-from lambdasim.workload.traces import EventBlock, TraceError, TraceWarning, Window
+from lambdasim.workload.traces.base import (
+    EventBlock,
+    TraceError,
+    TraceWarning,
+    Window,
+    spread_counts,
+)
 
 __all__ = ["CloudWatchSeries", "cloudwatch_events", "read_cloudwatch"]
 
@@ -287,9 +292,10 @@ def _read_csv(path: Path, time_column: str, series: dict[str, dict[pd.Timestamp,
 
 
 def cloudwatch_events(
-    spec: TraceArrivals, path: Path, rng: np.random.Generator
+    spec: TraceArrivals, path: Path, rng: np.random.Generator, *, durations: bool = True
 ) -> Iterator[EventBlock]:
-    """Arrivals replaying the Invocations Sum per period (spread per ``spec.spread``)."""
+    """Arrivals replaying the Invocations Sum per period (spread per ``spec.spread`` with
+    ``rng``); ``durations`` is ignored (CloudWatch has per-period statistics, not durations)."""
     s = read_cloudwatch(path, spec.time_column)
     counts = np.rint(s.invocations).astype(np.int64)
     offset = 0.0

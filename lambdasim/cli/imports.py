@@ -11,34 +11,29 @@ import math
 import os
 import warnings
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 import yaml
 
-__all__ = ["import_app"]
+from lambdasim.cli._app import fail, import_app
 
-import_app = typer.Typer(
-    no_args_is_help=True, help="Write a runnable scenario from CloudWatch metrics or a trace."
-)
+__all__ = ["azure2019", "cloudwatch"]
 
 OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write the config here (default: stdout).")
 ]
 
 
-def _fail(msg: str) -> NoReturn:
-    typer.echo(msg, err=True)
-    raise typer.Exit(2)
-
-
 def _rel(target: Path, out: Path | None) -> str:
+    """``target`` relative to the directory of ``out`` (or the working directory), POSIX style."""
     # The config resolves paths against its own directory: write the trace path that way.
     base = (out.resolve().parent if out is not None else Path.cwd()).resolve()
     return Path(os.path.relpath(target.resolve(), base)).as_posix()
 
 
 def _emit(cfg: dict[str, Any], header: list[str], out: Path | None) -> None:
+    """Write ``cfg`` under a comment header to ``out`` (or stdout) once it validates."""
     import lambdasim as ls
 
     text = "".join(f"# {h}\n" if h else "#\n" for h in header)
@@ -49,7 +44,7 @@ def _emit(cfg: dict[str, Any], header: list[str], out: Path | None) -> None:
         try:
             ls.loads(text, source=str(out or "<stdout>"), base_dir=base)  # runnable, or say why
         except ls.ConfigError as exc:
-            _fail(f"internal error: the written config does not validate:\n{exc}")
+            fail(f"internal error: the written config does not validate:\n{exc}")
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -59,6 +54,7 @@ def _emit(cfg: dict[str, Any], header: list[str], out: Path | None) -> None:
 
 
 def _ceil_memory(mb: int | None) -> int:
+    """A memory size within Lambda's 128–10240 MB (128 when unknown)."""
     return 128 if mb is None else int(min(10240, max(128, mb)))
 
 
@@ -74,17 +70,16 @@ def cloudwatch(
 ) -> None:
     """CloudWatch Invocations (Sum per period) → a piecewise-constant arrival process;
     Duration Average/p50/p99 → a lognormal duration."""
-    from lambdasim.workload.cloudwatch import read_cloudwatch
-    from lambdasim.workload.traces import TraceError
+    from lambdasim.workload.traces import TraceError, read_cloudwatch
 
     if spread not in ("poisson", "uniform", "equidistant"):
-        _fail(f"--spread: {spread!r} is not poisson, uniform or equidistant")
+        fail(f"--spread: {spread!r} is not poisson, uniform or equidistant")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             s = read_cloudwatch(Path(file))
         except TraceError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     for w in caught:
         typer.echo(f"warning: {w.message}", err=True)
     f = s.duration_fit()
@@ -154,16 +149,15 @@ def azure2019(
 ) -> None:
     """Azure Functions 2019 trace → one Lambda function per trace function (durations fitted
     to the percentiles, memory from the memory file) and its per-minute arrivals."""
-    from lambdasim.workload.azure import azure2019_counts, azure2019_functions
     from lambdasim.workload.expand import _timeout
-    from lambdasim.workload.traces import TraceError
+    from lambdasim.workload.traces import TraceError, azure2019_counts, azure2019_functions
 
     if top is not None and sample is not None:
-        _fail("give --top or --sample, not both")
+        fail("give --top or --sample, not both")
     if spread not in ("poisson", "uniform", "equidistant"):
-        _fail(f"--spread: {spread!r} is not uniform, equidistant or poisson")
+        fail(f"--spread: {spread!r} is not uniform, equidistant or poisson")
     if invocation not in ("sync", "async"):
-        _fail(f"--invocation: {invocation!r} is not sync or async")
+        fail(f"--invocation: {invocation!r} is not sync or async")
     from lambdasim.config.arrivals import TraceArrivals
 
     try:
@@ -172,7 +166,7 @@ def azure2019(
             TraceArrivals(kind="trace", format="azure2019", path=str(directory)), directory
         )
     except TraceError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     functions: dict[str, Any] = {}
     workloads: list[dict[str, Any]] = []
     path = _rel(directory, out)

@@ -1,8 +1,9 @@
 """Command line for experiments: ``lambdasim sweep`` and ``lambdasim report``.
 
-Registered on the main Typer app by :mod:`lambdasim.cli` (one import line). Same conventions
-(stack.md §2.3): exit 2 with one line per problem for usage and configuration errors, 1 for runtime
-failures (here: some runs of the sweep failed; the others are still written and reported).
+Registered on the app of :mod:`lambdasim.cli._app` (imported by :mod:`lambdasim.cli`). Same
+conventions (stack.md §2.3): exit 2 with one line per problem for usage and configuration errors,
+1 for runtime failures (here: some runs of the sweep failed; the others are still written and
+reported).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from lambdasim.cli import ConfigArg, SetOpt, _fail, _load_checked, app
+from lambdasim.cli._app import ConfigArg, SetOpt, app, fail, load_checked
 from lambdasim.config import ConfigError
 
 __all__ = ["parse_param", "report", "sweep"]
@@ -79,6 +80,7 @@ def _fmt(metric: str, mean: float, hw: float) -> str:
 
 
 def _value(v: Any) -> str:
+    """A grid value as the table shows it (``null``, ``1024`` rather than ``1024.0``)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "null"
     if isinstance(v, float) and v.is_integer():
@@ -94,7 +96,7 @@ def print_report(res: Any, *, metrics: list[str] | None = None, ci: float = 0.95
     chosen = [m for m in (metrics or DEFAULT_METRICS) if m in res.metrics]
     unknown = [m for m in (metrics or []) if m not in res.metrics]
     if unknown:
-        _fail(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(res.metrics)}")
+        fail(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(res.metrics)}")
     s = res.summary(ci=ci, metrics=chosen)
     a = res.attrs
     console = Console()
@@ -152,6 +154,7 @@ def _ranges(values: list[int]) -> str:
 
 
 def _plot(res: Any, path: Path, ci: float) -> None:
+    """Write the cost vs p99 latency trade-off of a sweep to ``path`` (exit 2 without them)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed, no GUI toolkit imported
@@ -159,7 +162,7 @@ def _plot(res: Any, path: Path, ci: float) -> None:
 
     needed = {"cost_usd", "latency_p99_s"}
     if not needed <= set(res.metrics):
-        _fail(f"--plot needs the metrics {sorted(needed)} in the results")
+        fail(f"--plot needs the metrics {sorted(needed)} in the results")
     ax = res.plot_tradeoff("cost_usd", "latency_p99_s", ci=ci)
     ax.figure.tight_layout()
     ax.figure.savefig(path, dpi=120)
@@ -212,10 +215,10 @@ def sweep(
     from lambdasim.experiment import sweep as run_sweep
 
     if resume and out is None:
-        _fail("--resume needs --out DIR")
+        fail("--resume needs --out DIR")
     if jobs == 0 or jobs < -1:
-        _fail(f"--jobs must be a positive number or -1 (all cores), got {jobs}")
-    sc, _ = _load_checked(config_file, set_)
+        fail(f"--jobs must be a positive number or -1 (all cores), got {jobs}")
+    sc, _ = load_checked(config_file, set_)
     grid: dict[str, list[Any]] = {}
     errors = []
     for item in param or []:
@@ -228,10 +231,10 @@ def sweep(
             errors.append(f"--param {path}: given twice")
         grid[path] = values
     if errors:
-        _fail(errors)
+        fail(errors)
     if not grid:
         if sc.sweep is None:
-            _fail(
+            fail(
                 f"{config_file}: no --param given and the config has no sweep: block "
                 "(sweep: {grid: {functions.NAME.memory_mb: [512, 1024]}, reps: 10})"
             )
@@ -250,9 +253,9 @@ def sweep(
             progress=progress,
         )
     except ConfigError as exc:
-        _fail(exc.format().splitlines())
+        fail(exc.format().splitlines())
     except (FileExistsError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     print_report(res, metrics=metric, ci=ci)
     if out is not None:
         typer.echo(f"results written to {out}/")
@@ -275,7 +278,7 @@ def report(
     try:
         res = read_results(results)
     except (FileNotFoundError, NotADirectoryError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     print_report(res, metrics=metric, ci=ci)
     _report_failures(res)
     if plot is not None:

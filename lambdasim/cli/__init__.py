@@ -1,0 +1,27 @@
+"""Command line: ``lambdasim validate | run | schema | pricing show | sweep | report | import``.
+
+One module per command group, each registering its commands on the app of
+:mod:`lambdasim.cli._app`: :mod:`~lambdasim.cli.run` (validate, run, schema, pricing show),
+:mod:`~lambdasim.cli.sweep` (sweep, report) and :mod:`~lambdasim.cli.imports` (import
+cloudwatch, azure2019). Importing this package imports all three, in the order ``--help``
+lists them; :func:`main` is the console-script entry point (``lambdasim.cli:main``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from lambdasim.cli import imports as imports
+from lambdasim.cli import run as run
+from lambdasim.cli import sweep as sweep
+from lambdasim.cli._app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Run the ``lambdasim`` command (console-script entry point); exit 130 on Ctrl-C."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,5 @@
+"""``python -m lambdasim.cli``: the same as the ``lambdasim`` command."""
+
+from lambdasim.cli import main
+
+main()

@@ -1,0 +1,118 @@
+"""The ``lambdasim`` Typer application and what its command modules share.
+
+Each command module (:mod:`~lambdasim.cli.run`, :mod:`~lambdasim.cli.sweep`,
+:mod:`~lambdasim.cli.imports`) imports :data:`app` (or a sub-command group) from here and
+registers its commands on it; :mod:`lambdasim.cli` imports the command modules. This module
+imports none of them.
+
+Exit codes (stack.md §2.3): 0 ok, 2 usage or configuration error (one line per problem, no
+traceback), 1 runtime failure. Summaries go to stdout, warnings and progress to stderr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from lambdasim import config
+from lambdasim.config import ConfigError, ConfigIssue, Scenario
+from lambdasim.config import advice as checks
+
+__all__ = ["ConfigArg", "SetOpt", "app", "fail", "import_app", "load_checked", "pricing_app"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Discrete-event simulator of AWS Lambda scaling, latency and cost.",
+    pretty_exceptions_enable=False,
+)
+# The sub-command groups are declared here, in the order ``--help`` lists them; their commands
+# are registered by run.py (``pricing show``) and imports.py (``import cloudwatch|azure2019``).
+pricing_app = typer.Typer(no_args_is_help=True, help="Pricing tables shipped with lambdasim.")
+import_app = typer.Typer(
+    no_args_is_help=True, help="Write a runnable scenario from CloudWatch metrics or a trace."
+)
+app.add_typer(pricing_app, name="pricing")
+app.add_typer(import_app, name="import")
+
+#: The scenario file argument of ``validate``, ``run`` and ``sweep``.
+ConfigArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
+#: ``--set PATH=VALUE`` overrides (repeatable).
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")
+]
+
+
+def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
+    """Print one line per problem to stderr and exit.
+
+    Parameters
+    ----------
+    lines
+        The message, or one message per problem.
+    code
+        Exit code: 2 (the default) for usage and configuration errors, 1 for runtime failures.
+
+    Raises
+    ------
+    typer.Exit
+        Always, with ``code``.
+    """
+    for line in [lines] if isinstance(lines, str) else lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)
+
+
+def _load(path: Path, overrides: list[str] | None) -> Scenario:
+    """Load a scenario and apply ``--set`` overrides; exit 2 on a configuration error."""
+    try:
+        sc = config.load(path)
+        if overrides:
+            changes = dict(config.parse_override(o) for o in overrides)
+            sc = sc.replace(changes)
+    except ConfigError as exc:
+        if overrides and exc.source == str(path) and all(i.line is None for i in exc.issues):
+            exc.source = f"{path} (with --set)"
+        fail(exc.format().splitlines())
+    return sc
+
+
+def _warn(sc: Scenario, path: Path) -> list[ConfigIssue]:
+    """Print validate's advice on ``sc`` to stderr (with line numbers when the file reads)."""
+    issues = checks.scenario_warnings(sc)
+    try:
+        config.locate(issues, path.read_text(encoding="utf-8"))
+    except OSError:
+        pass
+    for i in issues:
+        typer.echo("warning: " + i.format(str(path)), err=True)
+    return issues
+
+
+def load_checked(path: Path, overrides: list[str] | None) -> tuple[Scenario, list[ConfigIssue]]:
+    """Load, apply overrides, check trace files (exit 2 on any error), print warnings.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+    overrides
+        ``PATH=VALUE`` strings of ``--set``, or None.
+
+    Returns
+    -------
+    tuple of Scenario and list of ConfigIssue
+        The scenario and the warnings printed to stderr.
+
+    Raises
+    ------
+    typer.Exit
+        With code 2 on a configuration error or a missing trace file (one line per problem).
+    """
+    sc = _load(path, overrides)
+    missing = checks.trace_errors(sc)
+    if missing:
+        fail([i.format(str(path)) for i in missing])
+    return sc, _warn(sc, path)

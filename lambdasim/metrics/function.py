@@ -1,0 +1,180 @@
+"""Streaming metrics of one function: the outcome sink of the invoke path.
+
+Counters by outcome, latency / duration / INIT histograms, billing totals and per-period series
+named as in CloudWatch (aws-lambda-behaviour.md §11). Memory does not grow with invocations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lambdasim.metrics.core import Level, LogHistogram
+from lambdasim.periods import Periods
+from lambdasim.units import billed_ms, billed_ms_sum
+
+__all__ = ["FunctionMetrics"]
+
+
+class FunctionMetrics:
+    """Everything measured for one function during one run.
+
+    Requests that arrive before ``warmup_s`` are simulated but not counted; time-weighted
+    statistics start at ``warmup_s``. Time-series periods cover the whole horizon.
+
+    Finished invokes are appended to a flat row buffer (five floats each) and folded into the
+    counters, histograms and per-period series with numpy every :data:`BATCH` rows: a handful of
+    list appends per invocation instead of a dozen Python updates. Cold starts, suppressed
+    inits and throttles are rare and counted directly. Call :meth:`close` before reading.
+    """
+
+    BATCH = 16384
+
+    def __init__(self, name: str, periods: Periods) -> None:
+        self.name = name
+        self.periods = periods
+        self.warmup = periods.warmup
+        self.inv_step = periods.inv_step
+        self.n_periods = n = periods.n
+        # counters over the statistics window (requests arriving at or after warm-up)
+        self.arrivals = 0
+        self.outcomes = [0, 0, 0, 0]  # indexed by lambdasim.records.Outcome
+        self.throttle_events = 0  # every rejected attempt (CloudWatch Throttles)
+        self.throttle_reasons = [0, 0, 0]
+        self.cold_starts = 0  # counted when the invoke starts
+        self.cold_finished = 0  # cold starts among invokes that finished
+        self.suppressed_inits = 0
+        self.latency_sum = 0.0
+        self.duration_sum = 0.0
+        self.init_sum = 0.0
+        self.billed_ms = 0
+        self.init_billed_delta_ms = 0
+        self.latency = LogHistogram()
+        self.duration = LogHistogram()
+        self.init = LogHistogram()
+        # per-period series over the whole horizon
+        self.ts_invocations = np.zeros(n, dtype=np.int64)
+        self.ts_errors = np.zeros(n, dtype=np.int64)
+        self.ts_duration_sum = np.zeros(n, dtype=np.float64)
+        self.ts_throttles = [0] * n
+        self.ts_cold = [0] * n
+        self.ts_init_sum = [0.0] * n
+        self.concurrency = Level(periods.edges)
+        self.environments = Level(periods.edges)
+        self._rows: list[float] = []
+        self._rows_extend = self._rows.extend
+        self._limit = 6 * self.BATCH
+        #: Outcomes of invokes made for event sources (async attempts), by Outcome.
+        self.source_outcomes = [0, 0, 0]
+        #: Requests billed beyond one per invoke (async payloads above 256 KB, §6).
+        self.extra_requests = 0
+
+    # ------------------------------------------------------------------ sink methods
+
+    def throttled(self, now: float, reason: int) -> None:
+        """One attempt rejected with 429."""
+        self.ts_throttles[self.periods.bin(now)] += 1
+        if now >= self.warmup:
+            self.throttle_events += 1
+            self.throttle_reasons[reason] += 1
+
+    def rejected(self, arrival: float) -> None:
+        """A request ended throttled (no attempts left)."""
+        if arrival >= self.warmup:
+            self.outcomes[3] += 1
+
+    def finished(self, e: Any, end: float) -> None:
+        """The invoke that environment ``e`` was serving ended at ``end``.
+
+        Reads ``e.start``, ``e.arrival``, ``e.outcome``, ``e.cold``, ``e.init_s`` (INIT of a new
+        environment), ``e.invoke_s`` (CloudWatch Duration: handler plus any suppressed INIT) and
+        ``e.suppressed``; keeps no reference to ``e``.
+        """
+        # the 6th column marks invokes made for an event source (async, SQS), not a sync request
+        self._rows_extend((e.start, e.arrival, end, e.invoke_s, e.outcome, e.caller is not None))
+        if e.cold and e.arrival >= self.warmup:
+            self.cold_finished += 1  # the numerator of cold_start_rate (finished invokes)
+            # INIT billed under the rules from 2025-08-01 (aws-lambda-behaviour.md §10.2): the
+            # extra milliseconds when INIT and invoke are rounded up together.
+            inv = e.invoke_s
+            self.init_billed_delta_ms += billed_ms(e.init_s + inv) - billed_ms(inv)
+        if len(self._rows) >= self._limit:
+            self.flush()
+
+    def started_init(self, e: Any) -> None:
+        """An invoke started on a new environment (``e.cold``) or re-ran INIT after a reset.
+
+        Counted when the invoke starts, so cold starts still running at the horizon are in
+        the ColdStarts series and counts.
+        """
+        if e.cold:
+            b = self.periods.bin(e.start)
+            self.ts_cold[b] += 1
+            self.ts_init_sum[b] += e.init_s
+        if e.arrival < self.warmup:
+            return
+        if e.suppressed:
+            self.suppressed_inits += 1
+        if e.cold:
+            self.cold_starts += 1
+            self.init_sum += e.init_s
+            self.init.add(e.init_s)
+
+    def flush(self) -> None:
+        """Fold buffered rows into counters, histograms and series."""
+        if not self._rows:
+            return
+        a = np.array(self._rows, dtype=np.float64).reshape(-1, 6)
+        self._rows.clear()
+        start, arrival, end, inv, out, by_source = a.T
+        bb = self.periods.bins(start)
+        lo = int(bb.min())
+        hi = int(bb.max()) + 1
+        idx = bb - lo
+        self.ts_invocations[lo:hi] += np.bincount(idx, minlength=hi - lo)
+        self.ts_errors[lo:hi] += np.bincount(
+            idx, weights=(out > 0).astype(np.float64), minlength=hi - lo
+        ).astype(np.int64)
+        self.ts_duration_sum[lo:hi] += np.bincount(idx, weights=inv, minlength=hi - lo)
+        m = arrival >= self.warmup
+        if not m.all():
+            start, arrival, end, inv, out, by_source = (
+                start[m],
+                arrival[m],
+                end[m],
+                inv[m],
+                out[m],
+                by_source[m],
+            )
+        sync = by_source == 0
+        oc = np.bincount(out[sync].astype(np.int64), minlength=3)
+        for k in range(3):
+            self.outcomes[k] += int(oc[k])
+        oc = np.bincount(out[~sync].astype(np.int64), minlength=3)
+        for k in range(3):
+            self.source_outcomes[k] += int(oc[k])
+        self.duration_sum += float(inv.sum())
+        self.duration.add_many(inv)
+        # Lambda bills whole milliseconds, rounded up (aws-lambda-behaviour.md §10.1).
+        self.billed_ms += billed_ms_sum(inv)
+        ok = (out == 0) & sync  # client-observed latency of sync requests
+        lat = end[ok] - arrival[ok]
+        self.latency_sum += float(lat.sum())
+        self.latency.add_many(lat)
+
+    def close(self, horizon_s: float) -> None:
+        """Flush buffers and close the time-weighted levels at the horizon."""
+        self.flush()
+        self.concurrency.roll(horizon_s)
+        self.environments.roll(horizon_s)
+
+    @property
+    def invocations_run(self) -> int:
+        """Invokes that ran, sync and for event sources (CloudWatch Invocations)."""
+        return sum(self.outcomes[:3]) + sum(self.source_outcomes)
+
+    @property
+    def in_flight(self) -> int:
+        """Counted sync requests without an outcome at the horizon."""
+        return self.arrivals - sum(self.outcomes)
