@@ -8,9 +8,8 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from lambdasim import coldstart, dists, fit, plotting, theory, workload
+from lambdasim._version import __version__
 from lambdasim.config import ConfigError, Scenario, load, loads
 from lambdasim.experiment import replicate, sweep
 from lambdasim.power import power_curve

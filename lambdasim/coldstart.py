@@ -29,6 +29,7 @@ from lambdasim.dists import FloatArray
 
 __all__ = [
     "ARM64_FACTOR",
+    "COLD_START_PRESETS",
     "KEEP_ALIVE_ERAS",
     "KEEP_ALIVE_KNOTS",
     "MEMORY_EXPONENT",
@@ -102,8 +103,22 @@ def runtime_family(runtime: str) -> Family:
 # --------------------------------------------------------------------------- INIT factors
 
 #: arm64 INIT is 13–40 % faster than x86_64 for any runtime; 0.8 is the reference's suggested
-#: multiplier (§2.2 and its "Model implications (2)"; E. Johnson 2026).
+#: multiplier (§2.2 and its "Model implications (2)"; E. Johnson 2026). The one arm64 factor:
+#: presets (``cold_start: {preset: ...}``) and the measured model both use it.
 ARM64_FACTOR = 0.8
+
+#: INIT-duration presets (p50_s, p99_s) per runtime family: the suggested defaults of
+#: aws-lambda-behaviour.md §2.2 "Model implications (2)", from E. Johnson, "Cold Starts Are Dead"
+#: (Apr 2026), x86_64. arm64 multiplies them by :data:`ARM64_FACTOR`.
+COLD_START_PRESETS: dict[str, tuple[float, float]] = {
+    "python": (0.300, 1.000),
+    "nodejs": (0.275, 0.800),
+    "go": (0.075, 0.200),
+    "rust": (0.065, 0.150),
+    "java": (3.500, 8.000),
+    "java-snapstart": (0.115, 0.300),
+    "dotnet": (0.300, 0.650),
+}
 
 #: Memory the §2.2 runtime figures are taken to describe, MB. The source does not state it; 1 GB
 #: is a common benchmark size and, with the small exponent below, moving it by 4× changes INIT
@@ -171,9 +186,6 @@ def init_factors(
     era: str = "current",
 ) -> InitFactors:
     """Resolve the factors of the measured INIT model (see :func:`measured_init`)."""
-    # Lazy import: lambdasim.config imports this module (through config.runtime).
-    from lambdasim.config.distributions import COLD_START_PRESETS
-
     family = runtime_family(runtime)
     p50, p99 = COLD_START_PRESETS[family]
     arch = ARM64_FACTOR if architecture == "arm64" else 1.0

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lambdasim._version import __version__
 from lambdasim.config import ConfigError, Scenario
 from lambdasim.results.schema import flatten_metrics
 from lambdasim.results.store import (
@@ -174,7 +175,6 @@ def _tasks(
 def _provenance(
     base: Scenario, grid: Mapping[str, Sequence[Any]], seed: int, reps: int
 ) -> dict[str, Any]:
-    from lambdasim import __version__
     from lambdasim.cost import load_table
 
     try:

@@ -77,8 +77,14 @@ class OutcomeSink(Protocol):
     warmup: float
     arrivals: int
     extra_requests: int
-    concurrency: LevelSink
-    environments: LevelSink
+
+    @property
+    def concurrency(self) -> LevelSink:
+        """A time-weighted level the service moves."""
+
+    @property
+    def environments(self) -> LevelSink:
+        """A time-weighted level the service moves."""
 
     def throttled(self, now: float, reason: int) -> None:
         """One invoke attempt was rejected with a 429 at ``now``."""
@@ -104,7 +110,10 @@ class AsyncSink(Protocol):
     """Receiver of one function's async events (``metrics.async_.AsyncMetrics``)."""
 
     warmup: float
-    depth: LevelSink
+
+    @property
+    def depth(self) -> LevelSink:
+        """A time-weighted level the service moves."""
 
     def accepted(self, now: float, source: str, duplicate: bool) -> None:
         """An event entered the internal queue."""
@@ -126,8 +135,15 @@ class QueueSink(Protocol):
     """Receiver of one SQS queue's events (``metrics.sqs.QueueMetrics``)."""
 
     warmup: float
-    visible: LevelSink
-    not_visible: LevelSink
+
+    @property
+    def visible(self) -> LevelSink:
+        """A time-weighted level the service moves."""
+
+    @property
+    def not_visible(self) -> LevelSink:
+        """A time-weighted level the service moves."""
+
     to_dlq: int
     expired: int
     reprocessed: int
@@ -155,8 +171,15 @@ class MappingSink(Protocol):
     """Receiver of an SQS event source mapping's events (``metrics.sqs.EsmMetrics``)."""
 
     warmup: float
-    concurrency: LevelSink
-    pollers: LevelSink
+
+    @property
+    def concurrency(self) -> LevelSink:
+        """A time-weighted level the service moves."""
+
+    @property
+    def pollers(self) -> LevelSink:
+        """A time-weighted level the service moves."""
+
     throttled_batches: int
     failed_batches: int
     item_failures: int
@@ -180,8 +203,14 @@ class StreamSink(Protocol):
     bisections: int
     throttled_batches: int
     out_of_order: int
-    backlog: list[Any]
-    concurrency: LevelSink
+
+    @property
+    def backlog(self) -> list[Any]:
+        """One backlog level per shard."""
+
+    @property
+    def concurrency(self) -> LevelSink:
+        """A time-weighted level the service moves."""
 
     def on_put(self, now: float) -> None:
         """A record was put."""
@@ -194,9 +223,19 @@ class ProvisionedSink(Protocol):
     """Receiver of provisioned-concurrency events (``metrics.provisioned.ProvisionedMetrics``)."""
 
     warmup: float
-    busy: LevelSink
-    allocated: LevelSink
-    target: LevelSink
+
+    @property
+    def busy(self) -> LevelSink:
+        """A time-weighted level the service moves."""
+
+    @property
+    def allocated(self) -> LevelSink:
+        """A time-weighted level the service moves."""
+
+    @property
+    def target(self) -> LevelSink:
+        """A time-weighted level the service moves."""
+
     pc_billed_ms: int
     init_ms: int
     reinits: int

@@ -13,6 +13,7 @@ parts), :mod:`.advice` (``validate``'s warnings), :mod:`.errors`, :mod:`.loading
 :mod:`.wildcards` (the slot for ``target: "*"`` expansion, filled by :mod:`lambdasim.workload`).
 """
 
+from lambdasim.coldstart import COLD_START_PRESETS
 from lambdasim.config.account import Account, Pricing, Scaling
 from lambdasim.config.arrivals import (
     ArrivalSpec,
@@ -30,7 +31,6 @@ from lambdasim.config.arrivals import (
 from lambdasim.config.async_invoke import AsyncConfig, DeadLetter, Destination, ThrottleBackoff
 from lambdasim.config.distributions import (
     ARM64_INIT_FACTOR,
-    COLD_START_PRESETS,
     ColdStartPreset,
     ConstantDist,
     DistSpec,

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Discriminator, Field, StrictInt, Tag, model_validator
 
 from lambdasim import dists
+from lambdasim.coldstart import ARM64_FACTOR, COLD_START_PRESETS
 from lambdasim.config.base import Fraction, NonNegFloat, PosFloat, _Model
 
 
@@ -168,21 +169,8 @@ DurationSpec = Annotated[
     Field(discriminator="dist"),
 ]
 
-#: INIT-duration presets (p50_s, p99_s) per runtime family: the suggested defaults of
-#: aws-lambda-behaviour.md §2.2 "Model implications (2)", from E. Johnson, "Cold Starts Are Dead"
-#: (Apr 2026), x86_64. arm64 multiplies them by :data:`ARM64_INIT_FACTOR`.
-COLD_START_PRESETS: dict[str, tuple[float, float]] = {
-    "python": (0.300, 1.000),
-    "nodejs": (0.275, 0.800),
-    "go": (0.075, 0.200),
-    "rust": (0.065, 0.150),
-    "java": (3.500, 8.000),
-    "java-snapstart": (0.115, 0.300),
-    "dotnet": (0.300, 0.650),
-}
-
-#: arm64 INIT is 13–40 % faster than x86_64; the reference suggests 0.8 (§2.2).
-ARM64_INIT_FACTOR = 0.8
+#: Kept for old imports: the same object as :data:`lambdasim.coldstart.ARM64_FACTOR`.
+ARM64_INIT_FACTOR = ARM64_FACTOR
 
 
 class ColdStartPreset(_Model):
@@ -192,7 +180,7 @@ class ColdStartPreset(_Model):
 
     def build_for(self, architecture: str) -> dists.Distribution:
         p50, p99 = COLD_START_PRESETS[self.preset]
-        f = ARM64_INIT_FACTOR if architecture == "arm64" else 1.0
+        f = ARM64_FACTOR if architecture == "arm64" else 1.0
         return dists.LogNormal.from_percentiles(p50 * f, p99 * f)
 
 

@@ -44,6 +44,7 @@ from lambdasim.plotting.teaching import (
     plot_timeline,
     timeline_segments,
 )
+from lambdasim.results import plots
 
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
@@ -130,3 +131,9 @@ class SweepPlots:
     def cold_start_rate(self, x: str, **kwargs: Any) -> Axes:
         """:func:`plot_cold_start_rate` of this sweep."""
         return plot_cold_start_rate(self._sweep, x, **kwargs)
+
+
+# ``res.plot`` and ``sweep.plot``: results cannot import this module (it is above them), so the
+# accessors are registered with them here.
+plots.register("run", RunPlots)
+plots.register("sweep", SweepPlots)

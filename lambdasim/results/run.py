@@ -5,22 +5,20 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lambdasim import cost as costmod
+from lambdasim._version import __version__
 from lambdasim.config import Scenario
 from lambdasim.cost.provisioned import enabled_unit_s
 from lambdasim.metrics import RunMetrics, window_stats
-from lambdasim.results import blocks, series
+from lambdasim.results import blocks, plots, series
 from lambdasim.results.schema import summary_row
 
 __all__ = ["RunResult"]
-
-if TYPE_CHECKING:
-    from lambdasim.plotting import RunPlots
 
 
 @dataclass(frozen=True)
@@ -183,8 +181,6 @@ class RunResult:
         return res
 
     def _stamp(self, df: pd.DataFrame) -> None:
-        from lambdasim import __version__
-
         df.attrs.update(
             lambdasim_version=__version__,
             scenario=self.scenario.name,
@@ -195,13 +191,11 @@ class RunResult:
         )
 
     @property
-    def plot(self) -> RunPlots:
-        """Plots of this run: ``res.plot.concurrency()``, ``.environments()``, ``.latency()``,
-        ``.cost()``, ``.queue()``, ``.async_events()``, ``.dlq()``, ``.timeline()`` (see
-        :mod:`lambdasim.plotting`); each returns a matplotlib Axes."""
-        from lambdasim.plotting import RunPlots
-
-        return RunPlots(self)
+    def plot(self) -> Any:
+        """Plots of this run (a :class:`lambdasim.plotting.RunPlots`): ``res.plot.concurrency()``,
+        ``.environments()``, ``.latency()``, ``.cost()``, ``.queue()``, ``.async_events()``,
+        ``.dlq()``, ``.timeline()``; each returns a matplotlib Axes."""
+        return plots.accessor("run", self)
 
     # ------------------------------------------------------------------ cost
 
@@ -242,8 +236,6 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``lambdasim run --json`` document."""
-        from lambdasim import __version__
-
         month = self.monthly_cost()
         lam = sum(d["cost_usd"]["total"] for d in self.functions.values())
         days = 30.0

@@ -8,7 +8,8 @@ replication and function (stack.md §2.5). Its columns are, in this order:
   ``status`` (``ok`` or ``error``) and ``error`` (``"ExceptionType: message"``, empty when ok);
 * the run's per-function metrics (``lambdasim run --json``) flattened to float64 columns by
   :func:`~lambdasim.results.schema.flatten_metrics`, e.g. ``latency_p99_s``,
-  ``cold_start_rate``, ``cost_usd``, plus the derived ``throttle_rate`` and ``error_rate``. Failed runs have NaN metrics.
+  ``cold_start_rate``, ``cost_usd``, plus the derived ``throttle_rate`` and ``error_rate``.
+  Failed runs have NaN metrics.
 
 A Parquet *directory* holds one ``part-p<point>-r<first>-<last>.parquet`` file per finished task
 and a ``_sweep.json`` manifest; every part carries the provenance (config YAML, root seed, grid,
@@ -25,11 +26,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from lambdasim.results import plots
 from lambdasim.results.schema import ADDITIVE_METRICS, ID_COLUMNS
 from lambdasim.results.store import (
     MANIFEST,
@@ -43,9 +45,6 @@ from lambdasim.results.store import (
 )
 
 __all__ = ["SweepResult", "read_results"]
-
-if TYPE_CHECKING:
-    from lambdasim.plotting import SweepPlots
 
 
 def read_results(directory: str | Path) -> SweepResult:
@@ -147,12 +146,11 @@ class SweepResult:
         return bad[cols].drop_duplicates(["point", "rep"]).reset_index(drop=True)
 
     @property
-    def plot(self) -> SweepPlots:
-        """Plots of this sweep: ``sweep.plot.tradeoff(x_max=..., y_max=...)`` (feasible region
-        shaded) and ``sweep.plot.cold_start_rate(x)`` (see :mod:`lambdasim.plotting`)."""
-        from lambdasim.plotting import SweepPlots
-
-        return SweepPlots(self)
+    def plot(self) -> Any:
+        """Plots of this sweep (a :class:`lambdasim.plotting.SweepPlots`):
+        ``sweep.plot.tradeoff(x_max=..., y_max=...)`` (feasible region shaded) and
+        ``sweep.plot.cold_start_rate(x)``."""
+        return plots.accessor("sweep", self)
 
     def summary(self, ci: float = 0.95, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Mean and Student-t confidence half-width over replications, per point and function.

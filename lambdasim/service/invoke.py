@@ -111,7 +111,7 @@ class FunctionService:
         self.pc: ProvisionedPool | None = None
         self.pc_busy = 0
         self.pc_alloc = 0
-        self._heap, self._eid = event_queue(sim)
+        self._heap, self._ids = event_queue(sim)
         ex = execution
         self._handler = ex.handler
         self._uniform = ex.uniform
@@ -243,7 +243,7 @@ class FunctionService:
         w.callbacks = w.armed  # w.at(end), inlined: this runs once per invoke
         end = now + init_s + invoke_s
         w.when = end
-        heappush(self._heap, (end, NORMAL, next(self._eid), w))
+        heappush(self._heap, (end, NORMAL, next(self._ids), w))
         return ADMITTED
 
     def _done(self, wake: Wakeup) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -25,15 +25,19 @@ from lambdasim.clock import Wakeup
 from lambdasim.config import Queue
 from lambdasim.records import QueueSink
 
-if TYPE_CHECKING:
-    from lambdasim.service.sqs_mapping import SqsEventSourceMapping
-
-__all__ = ["Message", "SqsQueue"]
+__all__ = ["Message", "QueueConsumer", "SqsQueue"]
 
 VISIBLE, INFLIGHT, DONE = 0, 1, 2
 
 #: Every 64 KB of payload is one billed request (aws-lambda-behaviour.md §10.5).
 CHUNK_KB = 64.0
+
+
+class QueueConsumer(Protocol):
+    """Who polls the queue (:class:`~lambdasim.service.sqs_mapping.SqsEventSourceMapping`)."""
+
+    def on_message(self, now: float) -> None:
+        """A message became visible at ``now``."""
 
 
 class Message:
@@ -103,7 +107,7 @@ class SqsQueue:
         self.by_age: deque[Message] = deque()
         self.expiry = Wakeup(sim, self._expire)
         self.dlq: SqsQueue | None = None
-        self.consumer: SqsEventSourceMapping | None = None
+        self.consumer: QueueConsumer | None = None  # wired by the simulation
 
     # ------------------------------------------------------------------ sending
 

@@ -121,8 +121,12 @@ def schema_text() -> str:
     return out.stdout
 
 
-SUFFIX = {"json": ".json", "summary": ".summary.json", "timeseries": ".timeseries.json",
-          "yaml": ".yaml"}
+SUFFIX = {
+    "json": ".json",
+    "summary": ".summary.json",
+    "timeseries": ".timeseries.json",
+    "yaml": ".yaml",
+}
 
 
 def path(case: str, part: str) -> Path:

@@ -10,8 +10,8 @@ import simpy
 
 import lambdasim as ls
 from lambdasim.config import Queue
-from lambdasim.periods import Periods
 from lambdasim.metrics.sqs import QueueMetrics
+from lambdasim.periods import Periods
 from lambdasim.service.sqs import SqsQueue
 from tests.conftest import scenario
 

@@ -1,0 +1,72 @@
+"""The architecture's rules hold in the code (docs/architecture.md, "Rules").
+
+* imports point one way: the import-linter contracts in pyproject.toml (layers, service never
+  imports metrics/results, results never import service, cost only units, no cycles — imports
+  inside functions and under TYPE_CHECKING included);
+* only :mod:`lambdasim.clock` touches SimPy's private attributes;
+* no module over 500 lines;
+* ``import lambdasim`` loads neither scipy nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.unit
+
+PACKAGE = ROOT / "lambdasim"
+SIMPY_PRIVATE = {"_queue", "_eid", "_now"}
+
+
+def test_import_contracts_hold() -> None:
+    from importlinter.cli import lint_imports
+
+    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True)
+    assert code == 0, "an import contract is broken: run `lint-imports` for the details"
+
+
+def _private_simpy_uses(path: object) -> list[tuple[int, str]]:
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    return [
+        (node.lineno, node.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in SIMPY_PRIVATE
+    ]
+
+
+def test_only_the_clock_touches_simpy_internals() -> None:
+    offenders = {
+        str(p.relative_to(ROOT)): uses
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "clock.py" and (uses := _private_simpy_uses(p))
+    }
+    assert offenders == {}
+    # and the clock really is where they are read (the scan would catch a move)
+    clock = {attr for _, attr in _private_simpy_uses(PACKAGE / "clock.py")}
+    assert {"_queue", "_eid"} <= clock
+
+
+def test_no_module_over_500_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert long == {}
+
+
+def test_import_lambdasim_loads_neither_scipy_nor_matplotlib() -> None:
+    code = (
+        "import sys, lambdasim; "
+        "print(','.join(m for m in ('scipy', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == ""
