@@ -19,6 +19,7 @@ import simpy
 
 from lambdasim.config import Scenario
 from lambdasim.config.arrivals import has_recorded_durations
+from lambdasim.cost import load_table
 from lambdasim.metrics import (
     AsyncMetrics,
     EsmMetrics,
@@ -194,13 +195,16 @@ def run(
     # Queues and topics; SQS event source mappings poll their queues.
     sqs_queues: dict[str, SqsQueue] = {}
     topics: dict[str, SnsTopic] = {}
+    # SQS bills one request per chunk of payload (§10.5), a rule of the pricing table
+    table = load_table(scenario.pricing.table)
+    chunk_kb = float(table.for_region(acct.region)[0].sqs.request_chunk_kb)
     for qname, qcfg in scenario.queues.items():
         if qcfg.kind == "topic":
             tm = rm.topics[qname] = TopicMetrics(qname, periods)
             topics[qname] = SnsTopic(qname, tm)
         else:
             qm = rm.queues[qname] = QueueMetrics(qname, qcfg.kind, periods)
-            sqs_queues[qname] = SqsQueue(sim, qname, qcfg, qm)
+            sqs_queues[qname] = SqsQueue(sim, qname, qcfg, qm, chunk_kb)
     for q in sqs_queues.values():
         if q.config.redrive_to is not None:
             q.dlq = sqs_queues[q.config.redrive_to]

@@ -141,9 +141,8 @@ class SqsPricing(_Frozen):
         Free requests per month.
     request_chunk_kb : int
         Each chunk of this many KB of payload counts as one request. Chunks are counted by the
-        simulated queue when a message is sent, so this is not read by the cost package; the
-        simulator currently counts with its own 64-KB constant
-        (``lambdasim.service.sqs.CHUNK_KB``), equal to every shipped table's value.
+        simulated queue when a message is sent: :mod:`lambdasim.simulation` passes this value
+        to every queue.
     empty_receives_billed : bool
         Whether empty receives (idle long polls) count as billed requests; read by
         :func:`lambdasim.cost.queue_request_cost_usd` and :func:`lambdasim.cost.sqs_monthly_usd`.

@@ -29,7 +29,8 @@ __all__ = ["Message", "QueueConsumer", "SqsQueue"]
 
 VISIBLE, INFLIGHT, DONE = 0, 1, 2
 
-#: Every 64 KB of payload is one billed request (aws-lambda-behaviour.md §10.5).
+#: Every 64 KB of payload is one billed request (aws-lambda-behaviour.md §10.5); the
+#: simulation passes the pricing table's ``request_chunk_kb``.
 CHUNK_KB = 64.0
 
 
@@ -88,10 +89,17 @@ class SqsQueue:
         Its settings.
     metrics : QueueSink
         Where its counters go.
+    chunk_kb : float
+        Payload per billed request, KB (the pricing table's ``sqs.request_chunk_kb``).
     """
 
     def __init__(
-        self, sim: simpy.Environment, name: str, config: Queue, metrics: QueueSink
+        self,
+        sim: simpy.Environment,
+        name: str,
+        config: Queue,
+        metrics: QueueSink,
+        chunk_kb: float = CHUNK_KB,
     ) -> None:
         self.sim = sim
         self.name = name
@@ -99,6 +107,7 @@ class SqsQueue:
         self.fifo = config.kind == "fifo"
         self.metrics = metrics
         self.warmup = metrics.warmup
+        self.chunk_kb = float(chunk_kb)
         self.visible: deque[Message] = deque()  # standard queues
         self.groups: dict[Any, deque[Message]] = {}  # FIFO: visible messages per group
         self.available: deque[Any] = deque()  # FIFO: groups with visible messages, unlocked
@@ -114,7 +123,8 @@ class SqsQueue:
     def send(self, now: float, size_kb: float = 1.0, group: Any = None) -> None:
         """SendMessage at ``now``."""
         m = Message(now, size_kb, group)
-        self.metrics.on_sent(now, max(1, math.ceil(size_kb / CHUNK_KB - 1e-9)), now >= self.warmup)
+        chunks = max(1, math.ceil(size_kb / self.chunk_kb - 1e-9))
+        self.metrics.on_sent(now, chunks, now >= self.warmup)
         by_age = self.by_age
         while by_age and by_age[0].state == DONE:
             by_age.popleft()

@@ -271,6 +271,7 @@ IN_FLIGHT_COLD_STARTS = {
 }
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=scenario_dicts(), seed=SEEDS)
 @example(data=IN_FLIGHT_COLD_STARTS, seed=0)
@@ -358,6 +359,7 @@ def test_conservation(data: dict[str, Any], seed: int) -> None:
 # --------------------------------------------------------------------------- 2. limits
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=scenario_dicts(), seed=SEEDS)
 def test_limits(data: dict[str, Any], seed: int) -> None:
@@ -464,6 +466,7 @@ def _window_level_bounds(
     return mean, max(before, int(low.max(initial=0))), max(before, int(high.max(initial=0)))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=scenario_dicts(), seed=SEEDS)
 def test_prefix_consistency(data: dict[str, Any], seed: int) -> None:
@@ -542,6 +545,7 @@ def test_prefix_consistency(data: dict[str, Any], seed: int) -> None:
     assert low <= acct["concurrency_max"] <= high, (low, acct["concurrency_max"], high)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=scenario_dicts(), seed=SEEDS)
 def test_warm_environment_used_before_a_cold_start(data: dict[str, Any], seed: int) -> None:
@@ -591,6 +595,7 @@ def _doc(res: Any) -> str:
     return json.dumps(d, sort_keys=True)
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=40)
 @given(data=scenario_dicts(), seed=SEEDS)
 def test_determinism(data: dict[str, Any], seed: int) -> None:
@@ -638,6 +643,7 @@ def test_other_replication_differs() -> None:
 # --------------------------------------------------------------------------- 4. timing
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=scenario_dicts(), seed=SEEDS)
 def test_latency_covers_init_and_duration(data: dict[str, Any], seed: int) -> None:
@@ -685,6 +691,7 @@ def test_latency_covers_init_and_duration(data: dict[str, Any], seed: int) -> No
 # --------------------------------------------------------------------------- 5. cost
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=scenario_dicts(), seed=SEEDS)
 def test_costs_and_billing(data: dict[str, Any], seed: int) -> None:

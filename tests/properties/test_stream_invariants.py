@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import lambdasim as ls
 
-pytestmark = pytest.mark.properties
+pytestmark = [pytest.mark.properties, pytest.mark.slow]  # 40 hypothesis examples
 
 
 @st.composite

@@ -73,6 +73,7 @@ def cirrus_2025() -> dict[float, tuple[int, int]]:
     return out
 
 
+@pytest.mark.slow  # 11,000 probe pairs
 def test_aws_2025_probe_curve_within_10_points(trace_csv: Any) -> None:
     measured = cirrus_2025()
     gaps = np.array(sorted(measured))
@@ -105,6 +106,7 @@ def cloudbench_bins() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.arange(9) * 10.0, c / n, n
 
 
+@pytest.mark.slow  # 9,000 probe pairs
 def test_aws_2019_probe_curve_shape(trace_csv: Any) -> None:
     edges, p_meas, n_meas = cloudbench_bins()
     # validation.md §3: 0-10 min 1.1 %, 20-30 12.7 %, ..., 60-70 89.4 %, 70-80 99.7 %
@@ -135,6 +137,7 @@ PACS_RATES = (0.001863, 0.002458, 0.002882, 0.003453, 0.004248)
 PACS_MEAN_S = 1.98
 
 
+@pytest.mark.slow  # 1e4–1e5 arrivals per rate
 @pytest.mark.parametrize("rate", PACS_RATES)
 def test_aws_2020_preset_matches_low_rate_closed_form(rate: float) -> None:
     expected = theory.low_rate_cold_probability(rate, PACS_MEAN_S, 640.0)

@@ -67,6 +67,7 @@ def test_binomial_threshold_separates_95_from_70_percent() -> None:
     assert stats.binom.sf(k - 1, EXPERIMENTS, 0.70) < 3e-5
 
 
+@pytest.mark.slow  # 1,000 runs
 def test_t_intervals_cover_erlang_b_about_95_percent() -> None:
     scenarios = [(_erlang_scenario(a, c), theory.erlang_b(a, c)) for a, c in PAIRS]
     covered = 0

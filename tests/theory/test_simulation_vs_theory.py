@@ -45,7 +45,8 @@ import pytest
 import lambdasim as ls
 from lambdasim import theory
 
-pytestmark = pytest.mark.theory
+#: Every test here is a long simulation run (1e5–1e7 arrivals): slow, not in `-m "not slow"`.
+pytestmark = [pytest.mark.theory, pytest.mark.slow]
 
 #: A deviation of this many standard errors is "impossible" (p ≈ 6e-5); the run must be long
 #: enough that it is smaller than the tolerance.
