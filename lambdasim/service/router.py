@@ -138,7 +138,33 @@ class SyncArrivals:
             heappush(w.heap, (t, NORMAL, next(w.eid), w))
 
 
-class SyncRecordedArrivals:
+class _Recorded:
+    """Shared by the drivers of recorded events: ``(time_s, duration_s)`` pairs, one at a time."""
+
+    __slots__ = ("duration", "events", "horizon", "wake")
+
+    def __init__(
+        self,
+        sim: simpy.Environment,
+        events: Iterator[tuple[float, float | None]],
+        horizon: float,
+        fire: Callable[[Wakeup], None],
+    ) -> None:
+        self.events = events
+        self.horizon = horizon
+        self.duration: float | None = None  # of the event the wake-up is scheduled for
+        self.wake = Wakeup(sim, fire)
+
+    def schedule_next(self) -> None:
+        """Schedule the next event (none at or past the horizon)."""
+        ev = next(self.events, None)
+        if ev is None or ev[0] >= self.horizon:
+            return
+        self.duration = ev[1]
+        self.wake.at(ev[0])
+
+
+class SyncRecordedArrivals(_Recorded):
     """Feeds a trace's sync requests, each with its recorded duration, into a front door.
 
     Parameters
@@ -156,7 +182,7 @@ class SyncRecordedArrivals:
         End of the run, seconds.
     """
 
-    __slots__ = ("door", "duration", "events", "horizon", "invoke", "metrics", "wake", "warmup")
+    __slots__ = ("door", "invoke", "metrics", "warmup")
 
     def __init__(
         self,
@@ -166,22 +192,11 @@ class SyncRecordedArrivals:
         metrics: OutcomeSink,
         horizon: float,
     ) -> None:
+        super().__init__(sim, events, horizon, self._fire)
         self.door = door
         self.invoke = door.service.invoke
         self.metrics = metrics
-        self.horizon = horizon
         self.warmup = metrics.warmup
-        self.events = events
-        self.duration: float | None = None
-        self.wake = Wakeup(sim, self._fire)
-
-    def schedule_next(self) -> None:
-        """Schedule the next arrival (none at or past the horizon)."""
-        ev = next(self.events, None)
-        if ev is None or ev[0] >= self.horizon:
-            return
-        self.duration = ev[1]
-        self.wake.at(ev[0])
 
     def _fire(self, w: Wakeup) -> None:
         now = w.when
@@ -238,7 +253,7 @@ class AsyncAccept(Protocol):
         """An event arrives at ``now``."""
 
 
-class AsyncRecordedArrivals:
+class AsyncRecordedArrivals(_Recorded):
     """Feeds a trace's asynchronous events, each with its recorded duration, into a function's
     internal queue (every attempt of the event runs for that duration).
 
@@ -246,17 +261,7 @@ class AsyncRecordedArrivals:
     aws-lambda-behaviour.md §6), counted on ``metrics`` after the warm-up.
     """
 
-    __slots__ = (
-        "dispatcher",
-        "duration",
-        "events",
-        "extra",
-        "horizon",
-        "metrics",
-        "source",
-        "wake",
-        "warmup",
-    )
+    __slots__ = ("dispatcher", "extra", "metrics", "source", "warmup")
 
     def __init__(
         self,
@@ -268,23 +273,12 @@ class AsyncRecordedArrivals:
         metrics: OutcomeSink,
         horizon: float,
     ) -> None:
+        super().__init__(sim, events, horizon, self._fire)
         self.dispatcher = dispatcher
         self.source = source
         self.extra = extra_requests
         self.metrics = metrics
-        self.horizon = horizon
         self.warmup = metrics.warmup
-        self.events = events
-        self.duration: float | None = None
-        self.wake = Wakeup(sim, self._fire)
-
-    def schedule_next(self) -> None:
-        """Schedule the next event (none at or past the horizon)."""
-        ev = next(self.events, None)
-        if ev is None or ev[0] >= self.horizon:
-            return
-        self.duration = ev[1]
-        self.wake.at(ev[0])
 
     def _fire(self, w: Wakeup) -> None:
         now = w.when
