@@ -78,3 +78,13 @@ def test_every_record_is_accounted_for_in_order(sc: ls.Scenario) -> None:
     assert trig is not None and trig.stream is not None
     cap = sc.streams["s"].shards * trig.stream.parallelization_factor
     assert res.functions["c"]["concurrency"]["max"] <= cap
+    # the on-failure destination gets one metadata record per failed batch, never the
+    # records themselves (aws-lambda-behaviour.md §8); without a destination nothing is sent
+    sent = res.queues["dlq"]["sent"]
+    if trig.stream.on_failure is None:
+        assert sent == 0
+    else:
+        if s["to_on_failure"] > 0:
+            assert sent >= 1
+        if sc.warmup_s == 0:
+            assert sent <= s["to_on_failure"]

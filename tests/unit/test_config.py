@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from statistics import NormalDist
 
+import pydantic
 import pytest
 
 import lambdasim as ls
@@ -104,8 +107,11 @@ def test_replace_revalidates_and_keeps_the_original() -> None:
 
 def test_scenario_is_frozen() -> None:
     sc = ls.loads(QUICK)
-    with pytest.raises(Exception):  # noqa: B017 (pydantic raises ValidationError)
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         sc.horizon_s = 5  # type: ignore[misc]
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        sc.functions["api"].memory_mb = 1024  # type: ignore[misc]
+    assert sc.horizon_s == 3600 and sc.functions["api"].memory_mb == 512
 
 
 def test_override_values_go_through_yaml_scalars() -> None:
@@ -139,11 +145,19 @@ def test_keep_alive_number_is_constant_and_defaults_follow_reference() -> None:
 def test_cold_start_presets_and_arm64_factor() -> None:
     sc = ls.loads(QUICK.replace("{dist: lognormal, p50_s: 0.3, p99_s: 0.9}", "{preset: java}"))
     d = sc.functions["api"].cold_start_dist()
+    assert isinstance(d, ls.dists.LogNormal)
     p50, p99 = COLD_START_PRESETS["java"]
-    assert d.mu == pytest.approx(__import__("math").log(p50))  # type: ignore[attr-defined]
+    assert 2.0 <= p50 <= 5.0  # aws-lambda-behaviour.md §2.2: Java INIT p50 2-5 s (x86_64)
+    # the preset's lognormal has exactly the preset's median and 99th percentile
+    z99 = NormalDist().inv_cdf(0.99)
+    assert math.exp(d.mu) == pytest.approx(p50, rel=1e-12)
+    assert math.exp(d.mu + z99 * d.sigma) == pytest.approx(p99, rel=1e-12)
+    # arm64: every quantile × 0.8 (§2.2), so the same shape and 0.8 × the mean
     arm = sc.replace({"functions.api.architecture": "arm64"}).functions["api"].cold_start_dist()
+    assert isinstance(arm, ls.dists.LogNormal)
+    assert math.exp(arm.mu) == pytest.approx(0.8 * p50, rel=1e-12)
+    assert arm.sigma == pytest.approx(d.sigma, rel=1e-12)
     assert arm.mean == pytest.approx(0.8 * d.mean)
-    _ = p99
 
 
 def test_memory_scaling_of_duration() -> None:
@@ -162,9 +176,51 @@ def test_load_reports_missing_file(tmp_path: Path) -> None:
         ls.load(tmp_path / "nope.yaml")
 
 
-def test_json_schema_is_generated() -> None:
+#: AWS quotas and defaults of a function (aws-lambda-behaviour.md §3, §13): field, minimum,
+#: maximum, default.
+AWS_FUNCTION_LIMITS = [
+    ("memory_mb", 128, 10240, 128),
+    ("timeout_s", 1, 900, 3.0),
+    ("ephemeral_storage_mb", 512, 10240, 512),
+]
+
+
+@pytest.mark.parametrize(("field", "low", "high", "default"), AWS_FUNCTION_LIMITS)
+def test_json_schema_states_the_limits_the_validator_enforces(
+    field: str, low: float, high: float, default: float
+) -> None:
+    """The generated schema (``lambdasim schema``) carries AWS's limits and defaults, and they
+    are the bounds ``Scenario`` enforces: the limit itself loads, one past it fails at the
+    field's path. (tests/unit/test_cli.py validates the shipped configs against it.)"""
     schema = ls.Scenario.model_json_schema()
-    assert "functions" in schema["properties"] and "workloads" in schema["required"]
+    prop = schema["$defs"]["Function"]["properties"][field]
+    assert (prop["minimum"], prop["maximum"], prop["default"]) == (low, high, default)
+    base = ls.loads(QUICK)
+    for ok in (low, high):
+        assert getattr(base.replace({f"functions.api.{field}": ok}).functions["api"], field) == ok
+    for bad in (low - 1, high + 1):
+        with pytest.raises(ConfigError, match=rf"functions\.api\.{field}"):
+            base.replace({f"functions.api.{field}": bad})
+    assert getattr(ls.Scenario.from_dict(MINIMAL).functions["f"], field) == default
+
+
+MINIMAL = {
+    "horizon_s": 10,
+    "functions": {"f": {"duration": {"dist": "constant", "value_s": 0.1}}},
+    "workloads": [{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 1}}],
+}
+
+
+def test_json_schema_requires_what_the_validator_requires() -> None:
+    schema = ls.Scenario.model_json_schema()
+    assert sorted(schema["required"]) == sorted(MINIMAL)
+    for key in MINIMAL:
+        data = {k: v for k, v in MINIMAL.items() if k != key}
+        with pytest.raises(ConfigError, match=key):
+            ls.Scenario.from_dict(data)
+    assert schema["$defs"]["Function"]["required"] == ["duration"]
+    with pytest.raises(ConfigError, match=r"functions\.f\.duration"):
+        ls.Scenario.from_dict({**MINIMAL, "functions": {"f": {"memory_mb": 256}}})
 
 
 def test_wildcard_target_without_an_expander_is_a_config_error(
@@ -178,7 +234,8 @@ def test_wildcard_target_without_an_expander_is_a_config_error(
     text = QUICK.replace("target: api", "target: '*'")
     (line,) = errors(text)
     assert "workloads.0.target" in line and "lambdasim.workload" in line
-    assert ls.loads(QUICK).functions["api"]  # no wildcard: unaffected
+    # no wildcard: unaffected
+    assert [w.target for w in ls.loads(QUICK).workloads] == ["api"]
 
 
 def test_workload_registers_the_wildcard_expander() -> None:

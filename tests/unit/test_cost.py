@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from lambdasim.cost import (
 pytestmark = pytest.mark.unit
 
 MONTH_S = 30 * 86400
+SUBMODULES = ("tables", "totals", "lambda_", "sqs")
 
 # The historic pricing page (validation.md §4 items 22–23) used $0.00001667 per GB-s and no
 # tiers; a user table in the shipped schema reproduces it.
@@ -271,11 +273,18 @@ def test_region_fallback_warns(table: PricingTable) -> None:
     assert run_cost([example1()], table).attrs["warnings"] == []
 
 
-def test_public_names_reexported() -> None:
-    # Callers use `costmod.NAME` and `from lambdasim.cost import NAME`; both must keep working.
+def test_public_names_are_the_one_copy_in_their_module() -> None:
+    # Callers use `costmod.NAME`, `from lambdasim.cost import NAME` and `import *`: the star
+    # import gives exactly __all__, and each name is the object of the submodule that defines
+    # it (no second copy of a price rule behind a stale alias).
+    star: dict[str, object] = {}
+    exec("from lambdasim.cost import *", star)
+    assert {k for k in star if not k.startswith("__")} == set(costmod.__all__)
+    homes = [importlib.import_module(f"lambdasim.cost.{m}") for m in SUBMODULES]
     for name in costmod.__all__:
-        assert getattr(costmod, name) is not None, name
-    assert costmod.load_table is load_table
+        defined_in = [m for m in homes if name in vars(m)]
+        assert defined_in, f"{name} is not defined in any of {SUBMODULES}"
+        assert all(vars(m)[name] is star[name] for m in defined_in), name
 
 
 # --- SQS (aws-lambda-behaviour.md §10.5, §7.5) ----------------------------------------------

@@ -314,10 +314,13 @@ def test_resume_redoes_only_missing_parts(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_progress_bar_in_the_parent_and_silence(capsys: pytest.CaptureFixture[str]) -> None:
-    ls.replicate(_small(), reps=2, n_jobs=1, progress=True)
-    assert "2/2" in capsys.readouterr().err
-    ls.replicate(_small(), reps=2, n_jobs=1, progress=False)
-    assert capsys.readouterr().err == ""
+    shown = ls.replicate(_small(), reps=3, seed=7, n_jobs=1, progress=True)
+    err = capsys.readouterr()
+    assert "3/3" in err.err and err.out == ""  # one step per replication, on stderr
+    quiet = ls.replicate(_small(), reps=3, seed=7, n_jobs=1, progress=False)
+    assert capsys.readouterr() == ("", "")
+    # the bar only reports: the replications are the same runs
+    pd.testing.assert_frame_equal(shown.table, quiet.table)
 
 
 # ------------------------------------------------------------------------------- CLI
@@ -356,12 +359,33 @@ def test_cli_sweep_report_and_plot(tmp_path: Path) -> None:
     ]
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
-    assert "memory_mb" in r.stdout and "±" in r.stdout and "results written" in r.stdout
+    assert f"results written to {out}" in r.stdout
     r2 = runner.invoke(app, ["report", str(out), "--plot", str(tmp_path / "t.png")])
     assert r2.exit_code == 0, r2.output
     assert (tmp_path / "t.png").stat().st_size > 1000
-    table = [line for line in r2.stdout.splitlines() if "│" in line]
-    assert len(table) == 2  # one row per point (one function)
+
+    def rows(stdout: str) -> list[list[str]]:
+        lines = [line for line in stdout.splitlines() if "│" in line]
+        return [[c.strip() for c in line.strip("│").split("│")] for line in lines]
+
+    # the report of the stored results is the table the sweep printed, one row per point,
+    # and its numbers are the stored summary's (mean ± Student-t half-width over 2 reps)
+    table = rows(r2.stdout)
+    assert table == rows(r.stdout)
+    s = ls.read_results(out).summary(ci=0.95, metrics=["cost_usd"])
+    assert s["n"].tolist() == [2, 2]
+    ref = ls.sweep(
+        ls.load(QUICK).replace({"horizon_s": 120}),
+        {"functions.api.memory_mb": [512, 1024]},
+        reps=2,
+        seed=3,
+        n_jobs=1,
+        progress=False,
+    ).summary(ci=0.95, metrics=["cost_usd"])
+    pd.testing.assert_frame_equal(s, ref)
+    assert [row[:3] for row in table] == [["512", "api", "2"], ["1024", "api", "2"]]
+    for row, (_, point) in zip(table, s.iterrows(), strict=True):
+        assert row[-1] == f"{point['cost_usd']:.4g} ± {point['cost_usd_ci']:.2g}"
     r3 = runner.invoke(app, [*args, "--resume"])  # nothing missing: nothing to run
     assert r3.exit_code == 0, r3.output
     r4 = runner.invoke(app, args)

@@ -19,6 +19,8 @@ from lambdasim.config import ConfigError
 from lambdasim.workload.traces import TraceError, TraceWarning
 from tests.conftest import ROOT, scenario
 
+pytestmark = pytest.mark.unit
+
 DATA = ROOT / "tests" / "data"
 AZ19 = DATA / "azure2019-sample100"
 AZ21 = DATA / "azure2021-head" / "Azure2021_200.csv"
@@ -162,7 +164,9 @@ def test_azure2019_every_function_replays_the_trace_total() -> None:
 
 def test_azure2019_target_star_defaults_and_overrides() -> None:
     inv = pd.read_csv(AZ19 / "invocations.csv")
-    first = inv["HashFunction"].iloc[0]
+    totals = inv.set_index("HashFunction")[[c for c in inv.columns if c.isdigit()]].sum(axis=1)
+    top3 = list(totals.sort_values(ascending=False, kind="stable").index[:3])
+    hot = top3[0]  # mapped to the name of a `functions:` entry
     sc = scenario(
         functions={"hot": {"memory_mb": 2048, "duration": {"dist": "constant", "value_s": 1}}},
         workloads=[
@@ -173,16 +177,23 @@ def test_azure2019_target_star_defaults_and_overrides() -> None:
                     "format": "azure2019",
                     "path": str(AZ19),
                     "top": 3,
-                    "function_map": {first: "hot"},
+                    "function_map": {hot: "hot"},
                     "function_defaults": {"keep_alive_s": 300},
                 },
             }
         ],
     )
-    assert len(sc.workloads) == 3
-    if "hot" in sc.functions:  # the override wins key by key over defaults and the trace
-        assert sc.functions["hot"].memory_mb == 2048
-    assert all(f.keep_alive_s.value_s == 300 for n, f in sc.functions.items() if n != "hot")
+    # top: 3 keeps the three busiest functions, one workload each, named fn-<hash prefix>
+    # unless function_map names them
+    assert set(sc.functions) == {"hot", *("fn-" + h[:8] for h in top3[1:])}
+    assert sorted(w.arrivals.function for w in sc.workloads) == sorted(top3)  # type: ignore[union-attr]
+    assert {w.target for w in sc.workloads} == set(sc.functions)
+    # precedence, key by key: the functions: entry over function_defaults over the trace
+    h = sc.functions["hot"]
+    assert h.memory_mb == 2048 and h.duration.dist == "constant"
+    others = [f for n, f in sc.functions.items() if n != "hot"]
+    assert all(f.duration.dist == "lognormal" for f in others)  # fitted to the percentiles
+    assert all(f.keep_alive_s.value_s == 300 for f in sc.functions.values())  # type: ignore[union-attr]
 
 
 def test_azure2019_errors() -> None:

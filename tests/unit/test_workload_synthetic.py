@@ -15,6 +15,8 @@ from lambdasim.config import ConfigError
 from lambdasim.workload.synthetic import arrival_times, diurnal_rate, merge, piecewise_rate
 from tests.conftest import scenario
 
+pytestmark = pytest.mark.unit
+
 FN = {"f": {"duration": {"dist": "constant", "value_s": 0.01}, "timeout_s": 5}}
 
 
@@ -223,25 +225,66 @@ def test_merge_is_sorted_and_loses_nothing() -> None:
 
 
 def test_every_kind_from_yaml() -> None:
+    """Each kind, written in YAML, delivers its expected number of invocations in 600 s.
+
+    One function per kind, so each count is that process's: deterministic kinds exactly, the
+    random ones within 4 standard deviations of their mean.
+    """
     text = """
 horizon_s: 600
-functions: {f: {duration: {dist: constant, value_s: 0.01}}}
+functions:
+  renewal: {duration: {dist: constant, value_s: 0.01}}
+  diurnal: {duration: {dist: constant, value_s: 0.01}}
+  piecewise: {duration: {dist: constant, value_s: 0.01}}
+  bursty: {duration: {dist: constant, value_s: 0.01}}
+  schedule: {duration: {dist: constant, value_s: 0.01}}
+  superpose: {duration: {dist: constant, value_s: 0.01}}
 workloads:
-  - {target: f, arrivals: {kind: renewal, interarrival: {dist: exponential, mean_s: 1}}}
-  - {target: f, arrivals: {kind: diurnal, mean_rate_per_s: 1, peak_to_mean: 2, period_s: 600}}
-  - target: f
+  - {target: renewal, arrivals: {kind: renewal, interarrival: {dist: exponential, mean_s: 1}}}
+  - target: diurnal
+    arrivals: {kind: diurnal, mean_rate_per_s: 1, peak_to_mean: 2, period_s: 600}
+  - target: piecewise
     arrivals:
       kind: piecewise
       steps: [{at_s: 0, rate_per_s: 1, ramp_to: 2}, {at_s: 300, rate_per_s: 0}]
-  - target: f
+  - target: bursty
     arrivals: {kind: bursty, base_rate_per_s: 1, burst_rate_per_s: 5, mean_on_s: 10,
                mean_off_s: 50}
-  - {target: f, arrivals: {kind: schedule, expression: "rate(1 minute)"}}
-  - target: f
+  - {target: schedule, arrivals: {kind: schedule, expression: "rate(1 minute)"}}
+  - target: superpose
     arrivals: {superpose: [{kind: poisson, rate_per_s: 1}, {kind: constant, rate_per_s: 1}]}
 """
-    res = ls.run(ls.loads(text), seed=1)
-    assert res.to_dict()["functions"]["f"]["invocations"] > 2000
+    sc = ls.loads(text)
+    assert [w.arrivals.kind for w in sc.workloads] == [
+        "renewal",
+        "diurnal",
+        "piecewise",
+        "bursty",
+        "schedule",
+        "superpose",
+    ]
+    n = {name: f["invocations"] for name, f in ls.run(sc, seed=1).functions.items()}
+    horizon = 600.0
+    # rate(1 minute) fires at 0, 60, ..., 540; the constant 1/s process at 1, 2, ..., 599
+    assert n["schedule"] == 10
+    # Poisson counts: mean = variance = ∫ λ (exponential renewal = Poisson of rate 1; the
+    # diurnal rate over one whole period averages its mean; the ramp 1 → 2 over 300 s then 0)
+    for name, mean in (
+        ("renewal", horizon),
+        ("diurnal", horizon),
+        ("piecewise", 300 * 1.5),
+        ("superpose", horizon + 599),
+    ):
+        var = mean - 599 if name == "superpose" else mean
+        assert abs(n[name] - mean) < 4 * math.sqrt(var), (name, n[name], mean)
+    # MMPP-2 started in the base state: E N(T) = bT + (B − b) π_on (T − (1 − e^{−γT}) / γ),
+    # γ = 1/on + 1/off; variance below the stationary T [λ̄ + 2 (B − b)² π_on π_off / γ]
+    b, big, on, off = 1.0, 5.0, 10.0, 50.0
+    gamma, p_on = 1 / on + 1 / off, on / (on + off)
+    mean = b * horizon + (big - b) * p_on * (horizon - (1 - math.exp(-gamma * horizon)) / gamma)
+    lam = b * (1 - p_on) + big * p_on
+    var = horizon * (lam + 2 * (big - b) ** 2 * p_on * (1 - p_on) / gamma)
+    assert abs(n["bursty"] - mean) < 4 * math.sqrt(var), (n["bursty"], mean)
 
 
 def test_unknown_kind_lists_the_kinds() -> None:
