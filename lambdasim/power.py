@@ -18,7 +18,7 @@ import pandas as pd
 
 from lambdasim.config import Function, Scenario
 from lambdasim.cost import PricingTable, load_table
-from lambdasim.units import vcpu_share
+from lambdasim.units import billed_ms_array, vcpu_share
 
 __all__ = ["DEFAULT_MEMORY_MB", "power_curve"]
 
@@ -127,7 +127,7 @@ def power_curve(
             factor = f.model_copy(update={"memory_mb": m}).duration_factor()
             d = base * factor
             # Each invocation is billed rounded up to the granularity (1 ms since Dec 2020).
-            billed_ms = float(np.mean(np.ceil(d * 1000.0 / gran_ms - 1e-9) * gran_ms))
+            billed_ms = float(np.mean(billed_ms_array(d, gran_ms)))
             gb_s = billed_ms / 1000.0 * m / 1024.0
             cost = ap.usd_per_request + gb_s * usd_gb_s
             rows.append(

@@ -56,8 +56,13 @@ class LogHistogram:
         self.counts: NDArray[np.int64] = np.zeros(n, dtype=np.int64)
         self._buf: list[float] = []
         self._buffer = buffer
-        #: Append one value (seconds); bound method for the hot path.
-        self.add = self._buf.append
+
+    def add(self, value: float) -> None:
+        """Add one value (seconds); binned with numpy once ``buffer`` values are waiting."""
+        buf = self._buf
+        buf.append(value)
+        if len(buf) >= self._buffer:
+            self._flush()
 
     def add_many(self, values: Sequence[float] | NDArray[np.float64]) -> None:
         """Add many values at once."""
@@ -68,11 +73,6 @@ class LogHistogram:
         if self._buf:
             self._bin(np.asarray(self._buf, dtype=np.float64))
             self._buf.clear()
-
-    def maybe_flush(self) -> None:
-        """Bin buffered values if the buffer is full (called periodically by the owner)."""
-        if len(self._buf) >= self._buffer:
-            self._flush()
 
     def _bin(self, x: NDArray[np.float64]) -> None:
         if x.size == 0:

@@ -35,8 +35,7 @@ class FunctionMetrics:
         self.name = name
         self.periods = periods
         self.warmup = periods.warmup
-        self.inv_step = periods.inv_step
-        self.n_periods = n = periods.n
+        n = periods.n
         # counters over the statistics window (requests arriving at or after warm-up)
         self.arrivals = 0
         self.outcomes = [0, 0, 0, 0]  # indexed by lambdasim.records.Outcome

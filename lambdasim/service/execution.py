@@ -51,7 +51,6 @@ class Execution:
         self.memory_mb = fn.memory_mb
         self.timeout = fn.timeout_s
         self.init_limit = fn.init_limit_s
-        self.mean_handler_s = dur.mean * factor
 
     def plan(
         self,

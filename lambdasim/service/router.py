@@ -68,7 +68,6 @@ class SyncFrontDoor:
         self.retry = retry
         self.jitter = jitter
         self.max_attempts = retry.max_attempts if retry is not None else 1
-        self.in_backoff = 0
 
     def throttled(self, arrival: float, attempt: int, duration_s: float | None = None) -> None:
         """Attempt number ``attempt`` of the request that arrived at ``arrival`` got a 429.
@@ -82,10 +81,8 @@ class SyncFrontDoor:
         retry = self.retry
         assert retry is not None and self.jitter is not None
         delay = self.jitter() * min(retry.cap_s, retry.base_s * 2.0**attempt)
-        self.in_backoff += 1
 
         def again(_ev: Any) -> None:
-            self.in_backoff -= 1
             now = self.sim.now
             if self.service.invoke(now, arrival, None, None, duration_s) != ADMITTED:
                 self.throttled(arrival, attempt + 1, duration_s)

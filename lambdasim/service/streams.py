@@ -64,7 +64,6 @@ class _Consumer:
         "records",
         "retries",
         "shard",
-        "started",
     )
 
     def __init__(self, mapping: StreamMapping, shard: int) -> None:
@@ -77,7 +76,6 @@ class _Consumer:
         self.polling = False
         self.fail_at: int | None = None
         self.key_seq: dict[int, int] = {}  # last processed sequence number per key (order check)
-        self.started = 0.0
 
     def on_invoke_done(self, outcome: int, end: float) -> None:
         """Called by the invoke path when this consumer's batch invoke ends."""
@@ -166,7 +164,6 @@ class StreamMapping:
         n = min(cfg.batch_size, len(c.records))
         c.batch = [c.records.popleft() for _ in range(n)]
         c.retries = 0
-        c.started = now
         self.metrics.concurrency.up(now)
         if now >= self.metrics.warmup:
             self.metrics.batches += 1

@@ -83,3 +83,17 @@ def test_level_integral_and_max_match_brute_force() -> None:
         assert area == pytest.approx(expect_area, rel=1e-9, abs=1e-9)
         assert mx == expect_max
     assert n == math.ceil(horizon / step)
+
+
+def test_histogram_memory_is_bounded_by_its_buffer() -> None:
+    # One value at a time (async event ages, SQS latencies, INIT durations): the buffer is
+    # binned whenever it fills, so it never holds more than `buffer` values.
+    h = LogHistogram(buffer=100)
+    values = np.random.default_rng(3).lognormal(0.0, 1.0, size=1050)
+    for v in values.tolist():
+        h.add(v)
+        assert len(h._buf) < 100
+    assert h.count == 1050
+    exact = LogHistogram()
+    exact.add_many(values)
+    assert h.quantiles([0.5, 0.99]) == exact.quantiles([0.5, 0.99])
