@@ -18,7 +18,9 @@ import numpy as np
 
 __all__ = [
     "ADDITIVE_METRICS",
+    "FUNCTION_COUNTERS",
     "FUNCTION_IDENTITY",
+    "FUNCTION_KEYS",
     "ID_COLUMNS",
     "PREFERRED_METRICS",
     "SUMMARY_COUNTS",
@@ -40,6 +42,31 @@ THROTTLE_REASONS = (
 
 #: The sync identity of ``functions.NAME``: invocations = the sum of these.
 FUNCTION_IDENTITY = ("succeeded", "errors", "timeouts", "throttled", "in_flight_end")
+
+#: Counters of ``functions.NAME`` (non-negative integers in every run).
+FUNCTION_COUNTERS = (
+    "invocations",
+    *FUNCTION_IDENTITY,
+    "cold_starts",
+    "throttle_events",
+    "suppressed_inits",
+    "invocations_run",
+)
+
+#: Keys every ``functions.NAME`` block of ``--json`` has (README "Results"); ``async``, ``sqs``
+#: and ``provisioned`` are added for functions with those triggers or settings.
+FUNCTION_KEYS = (
+    *FUNCTION_COUNTERS,
+    "cold_start_rate",
+    "latency_s",
+    "duration_s",
+    "init_s",
+    "concurrency",
+    "environments",
+    "throttles_by_reason",
+    "billed_gb_s",
+    "cost_usd",
+)
 
 #: Counters copied into ``RunResult.summary`` from the JSON block, in this order.
 SUMMARY_COUNTS = (

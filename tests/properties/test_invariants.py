@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import lambdasim as ls
+from lambdasim.results.schema import FUNCTION_COUNTERS
 
 pytestmark = pytest.mark.properties
 
@@ -281,20 +282,8 @@ def test_conservation(data: dict[str, Any], seed: int) -> None:
     total_throttled = 0
     for name, fn in sc.functions.items():
         f = res.functions[name]
-        keys = (
-            "invocations",
-            "succeeded",
-            "errors",
-            "timeouts",
-            "throttled",
-            "in_flight_end",
-            "cold_starts",
-            "throttle_events",
-            "suppressed_inits",
-            "invocations_run",
-        )
-        for k in keys:
-            assert f[k] >= 0, (name, k, f[k])
+        for k in FUNCTION_COUNTERS:
+            assert isinstance(f[k], int) and f[k] >= 0, (name, k, f[k])
         assert f["invocations"] == (
             f["succeeded"] + f["errors"] + f["timeouts"] + f["throttled"] + f["in_flight_end"]
         ), (name, f)
