@@ -260,4 +260,13 @@ def test_python_dash_m_has_every_command(module: str) -> None:
     )
     assert r.returncode == 0, r.stderr
     commands = [m[1] for m in map(re.compile(r"│ (\w\S*)").match, r.stdout.splitlines()) if m]
-    assert commands == ["validate", "run", "schema", "sweep", "report", "pricing", "import"]
+    assert commands == [
+        "validate",
+        "run",
+        "schema",
+        "sweep",
+        "report",
+        "validation",
+        "pricing",
+        "import",
+    ]

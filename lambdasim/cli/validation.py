@@ -1,0 +1,53 @@
+"""``lambdasim validation``: the model against the shipped real data and the closed forms."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lambdasim.cli._app import app, fail
+from lambdasim.validation import CASES, run_validation, to_markdown
+
+__all__ = ["validation"]
+
+
+@app.command()
+def validation(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Shorter runs and fewer probes (about a minute).")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the Markdown report to this file.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Test-data directory (default: the checkout's tests/data).")
+    ] = None,
+    case: Annotated[
+        list[str] | None, typer.Option(help=f"Only these cases: {', '.join(CASES)}.")
+    ] = None,
+) -> None:
+    """Run the model against every shipped data set and closed form; print or write the report."""
+    unknown = [c for c in case or [] if c not in CASES]
+    if unknown:
+        fail(f"--case: unknown case {unknown[0]!r} (one of: {', '.join(CASES)})")
+    t0 = time.perf_counter()
+    try:
+        rows = run_validation(data, quick=quick, cases=case)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    cmd = "lambdasim validation" + (" --quick" if quick else "")
+    text = to_markdown(rows, quick=quick, command=cmd)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # nothing half-written
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
+        typer.echo(f"validation report written to {out} ({len(rows)} rows)", err=True)
+    print(f"validation: {len(rows)} rows in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
