@@ -4,7 +4,8 @@ One module per command group, each registering its commands on the app of
 :mod:`lambdasim.cli._app`: :mod:`~lambdasim.cli.run` (validate, run, schema, pricing show),
 :mod:`~lambdasim.cli.sweep` (sweep, report) and :mod:`~lambdasim.cli.imports` (import
 cloudwatch, azure2019) and :mod:`~lambdasim.cli.validation` (validation). Importing this
-package imports them all, in the order ``--help`` lists them; :func:`main` is the console-script entry point (``lambdasim.cli:main``).
+package imports them all, in the order ``--help`` lists them; :func:`main` is the
+console-script entry point (``lambdasim.cli:main``).
 """
 
 from __future__ import annotations
