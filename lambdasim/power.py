@@ -2,10 +2,12 @@
 
 AWS Lambda Power Tuning runs a function at several memory sizes and charts duration against cost.
 :func:`power_curve` draws the same chart from a function's duration model: the CPU-bound fraction
-``cpu_bound`` of the handler time scales with the vCPU share ``min(memory/1769, 6)`` relative to
-``memory_ref_mb`` (aws-lambda-behaviour.md §3: 1,769 MB = 1 vCPU, 6 vCPUs at 10,240 MB), the rest
-does not; cost is the request price plus billed GB-s at the architecture's first duration tier of
-a dated pricing table (§10.1).
+``cpu_bound`` of the handler time scales with the vCPUs it can use, ``min(memory/1769, 6,
+threads)``, relative to ``memory_ref_mb`` (aws-lambda-behaviour.md §3: 1,769 MB = 1 vCPU, 6 vCPUs
+at 10,240 MB; sequential code uses one vCPU whatever is allocated, Lambda guide
+"configuration-memory"), the rest does not; cost is the request price plus billed GB-s at the
+architecture's first duration tier of a dated pricing table (§10.1). A single-threaded handler
+(``duration.threads: 1``, the default) therefore gets no faster above 1,769 MB, only dearer.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 
 from lambdasim.config import Function, Scenario
 from lambdasim.cost import PricingTable, load_table
-from lambdasim.units import billed_ms_array, vcpu_share
+from lambdasim.units import billed_ms_array, usable_vcpus, vcpu_share
 
 __all__ = ["DEFAULT_MEMORY_MB", "power_curve"]
 
@@ -82,7 +84,9 @@ def power_curve(
     -------
     pandas.DataFrame
         One row per (architecture, memory): ``memory_mb``, ``architecture``, ``vcpu_share``
-        (vCPUs, ``min(memory/1769, 6)``), ``duration_factor`` (× the distribution as given),
+        (the **allocated** vCPUs, ``min(memory/1769, 6)``), ``usable_vcpus`` (the vCPUs the
+        handler's ``duration.threads`` can use, ``min(vcpu_share, threads)``: what the CPU-bound
+        part scales with), ``duration_factor`` (× the distribution as given),
         ``duration_mean_s``, ``duration_p50_s``, ``duration_p99_s`` (s), ``billed_ms_mean``
         (ms per invocation, rounded up per invocation to the table's granularity), ``gb_s`` (per
         invocation), ``cost_usd`` (per invocation: request + duration at the first tier),
@@ -135,6 +139,7 @@ def power_curve(
                     "memory_mb": m,
                     "architecture": arch,
                     "vcpu_share": vcpu_share(m),
+                    "usable_vcpus": usable_vcpus(m, f.duration.threads),
                     "duration_factor": factor,
                     "duration_mean_s": float(np.mean(d)),
                     "duration_p50_s": p50 * factor,

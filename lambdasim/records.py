@@ -46,6 +46,10 @@ class ThrottleReason(IntEnum):
     RESERVED_CONCURRENCY = 1
     #: No scaling allowance for a new environment (1,000 per 10 s per function, since Nov 2023).
     SCALING_RATE = 2
+    #: The account's synchronous requests-per-second quota (10 × account concurrency) is used
+    #: up in this second. AWS documents no Reason value for it; lambdasim names it
+    #: RequestsPerSecondLimitExceeded.
+    REQUESTS_PER_SECOND = 3
 
 
 class LevelSink(Protocol):
@@ -145,6 +149,7 @@ class QueueSink(Protocol):
         """A time-weighted level the service moves."""
 
     to_dlq: int
+    to_dlq_unprocessed: int
     expired: int
     reprocessed: int
 

@@ -35,7 +35,7 @@ from lambdasim.periods import Periods
 from lambdasim.results.run import RunResult
 from lambdasim.rng import Streams, sampler
 from lambdasim.service.async_invoke import AsyncDispatcher
-from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
+from lambdasim.service.concurrency import AccountPool, RequestRate, ScalingBucket, Unlimited
 from lambdasim.service.destinations import Destinations, RecordSink, SnsTopic
 from lambdasim.service.environments import EnvironmentPool
 from lambdasim.service.execution import Execution
@@ -149,6 +149,9 @@ def run(
     acct = scenario.account
     reserved_total = sum(f.reserved_concurrency or 0 for f in scenario.functions.values())
     account = AccountPool(acct.concurrency, reserved_total)
+    # One requests-per-second quota for the whole account, shared by every sync front door
+    # (aws-lambda-behaviour.md §4.1; Lambda guide "lambda-concurrency").
+    rate = RequestRate(sim, acct.rps_limit)
     account_level = Level(periods.edges) if len(scenario.functions) > 1 else None
     log = InvocationLog() if trace else None
     rm = RunMetrics(periods, {}, account_level)
@@ -263,6 +266,7 @@ def run(
             am,
             sampler(streams.generator("async", name).random),
             destinations.deliver,
+            scenario.functions[name].recursive_loop,
         )
         services[name].on_free = dispatcher.on_free  # a free slot resumes reading the queue
         destinations.dispatchers[name] = dispatcher
@@ -334,7 +338,7 @@ def run(
         if w.client_retry is not None:
             gj = streams.generator("client_retry", label)
             jitter = sampler(gj.random)
-        door = SyncFrontDoor(sim, svc, w.client_retry, jitter)
+        door = SyncFrontDoor(sim, svc, w.client_retry, jitter, rate)
         if has_recorded_durations(w.arrivals):  # the trace's durations replace the draws
             SyncRecordedArrivals(
                 sim,

@@ -6,7 +6,7 @@ section.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt
 
@@ -43,6 +43,13 @@ class Scaling(_Model):
         return 500
 
 
+def _rps_default(data: dict[str, Any]) -> int | None:
+    # 10 requests per second per unit of the concurrency quota (lambda-concurrency page). The
+    # factory sees the validated fields before rps_limit; a bad concurrency has its own error.
+    concurrency = data.get("concurrency")
+    return 10 * concurrency if isinstance(concurrency, int) else None
+
+
 class Account(_Model):
     """Regional account limits (aws-lambda-behaviour.md §4.1, §13)."""
 
@@ -51,6 +58,14 @@ class Account(_Model):
     concurrency: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = 1000
     #: Units Lambda keeps unreserved: 100, or the quota itself on small new accounts (§4.1, §13).
     min_unreserved: Annotated[StrictInt, Field(ge=0)] | None = None
+    #: Synchronous requests per second across all functions; above it in a second, requests get
+    #: a 429 (§4.1). Default 10 × ``concurrency``: "Across all functions in your account, Lambda
+    #: enforces a requests per second limit that's equal to 10 times your account concurrency"
+    #: (Lambda guide, "lambda-concurrency", "Understanding concurrency and requests per
+    #: second"); the quotas page: synchronous invocations 10 × the concurrency limit,
+    #: asynchronous ones "based only on concurrency" ("gettingstarted-limits", "Lambda API
+    #: requests"). null = no limit. An unset value follows ``concurrency`` (also in sweeps).
+    rps_limit: Annotated[StrictInt, Field(ge=1)] | None = Field(default_factory=_rps_default)
     scaling: Scaling = Scaling()
 
     @property

@@ -9,8 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from lambdasim.coldstart import PACKAGE_LIMIT_ZIPPED_MB
-from lambdasim.config import ConfigIssue, ConstantArrivals, PoissonArrivals, Scenario, TraceArrivals
+from lambdasim.config import (
+    AsyncConfig,
+    ConfigIssue,
+    ConstantArrivals,
+    PoissonArrivals,
+    Scenario,
+    TraceArrivals,
+)
 from lambdasim.config.errors import MISSING
+from lambdasim.config.event_sources import ProvisionedMode
 
 __all__ = [
     "KEEP_ALIVE_MEASURED_S",
@@ -90,31 +98,82 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
                     fn.package_mb,
                 )
             )
-    # Offered load against the concurrency each function can get.
+    # Offered load against the concurrency each function can get, by invocation type: the
+    # same overload throttles sync requests but makes async events wait.
     unreserved = sc.account.concurrency - sum(
         f.reserved_concurrency or 0 for f in sc.functions.values()
     )
     load: dict[str, float] = {}
+    by_type: dict[str, dict[str, float]] = {}
     for w in sc.workloads:
         a = w.arrivals
         if w.target in sc.functions and isinstance(a, PoissonArrivals | ConstantArrivals):
             fn = sc.functions[w.target]
-            load[w.target] = load.get(w.target, 0.0) + a.rate_per_s * (
-                fn.duration.build().mean * fn.duration_factor()
-            )
+            erl = a.rate_per_s * (fn.duration.build().mean * fn.duration_factor())
+            load[w.target] = load.get(w.target, 0.0) + erl
+            kinds = by_type.setdefault(w.target, {})
+            kinds[w.invocation] = kinds.get(w.invocation, 0.0) + erl
     for name, a_erl in load.items():
         rc = sc.functions[name].reserved_concurrency
         limit = rc if rc is not None else unreserved
         if limit > 0 and a_erl > limit:
-            out.append(
-                ConfigIssue(
-                    f"functions.{name}",
-                    f"offered load {a_erl:.4g} concurrent executions (rate × mean duration) "
-                    f"exceeds the {limit} available: a large share of requests will be throttled",
-                    round(a_erl, 3),
-                )
+            head = (
+                f"offered load {a_erl:.4g} concurrent executions (rate × mean duration) "
+                f"exceeds the {limit} available"
             )
+            for invocation in by_type[name]:
+                text = _sync_overload(rc) if invocation == "sync" else _async_overload(sc, name)
+                out.append(ConfigIssue(f"functions.{name}", f"{head}: {text}", round(a_erl, 3)))
     return [*out, *async_warnings(sc), *sqs_warnings(sc), *provisioned_warnings(sc, load)]
+
+
+def _sync_overload(rc: int | None) -> str:
+    """What an overloaded sync function does, and the remedies.
+
+    Sync requests above the limit get a 429 with no retry by Lambda; the caller decides
+    (aws-lambda-behaviour.md §5; AWS Knowledge Center "lambda-troubleshoot-throttling",
+    https://repost.aws/knowledge-center/lambda-troubleshoot-throttling; the Lambda guide's
+    answer to throttled APIs is an SQS queue in front of the function, README "An SQS buffer
+    in numbers").
+    """
+    concurrency = (
+        f"more reserved concurrency (now {rc})"
+        if rc is not None
+        else "reserved concurrency to guarantee it a share of the account (within the quota)"
+    )
+    return (
+        "a large share of sync requests will be throttled (429; Lambda does not retry them). "
+        f"Remedies: an account concurrency quota increase (account.concurrency); {concurrency}; "
+        "provisioned concurrency where bursts outrun the scaling rate (it counts within the "
+        "same limit); an SQS buffer in front (a 'queue:NAME' target polled by an SQS trigger "
+        "of this function) so the excess waits instead of failing; or client back-off and "
+        "retry (workloads[].client_retry)"
+    )
+
+
+def _async_overload(sc: Scenario, name: str) -> str:
+    """What an overloaded async function does (nothing is throttled back to the caller).
+
+    Lambda returns throttled events to the function's internal queue and retries them for up
+    to the maximum event age, then sends them to the failure path (aws-lambda-behaviour.md §5,
+    §6; Lambda guide "invocation-async-error-handling",
+    https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+    """
+    a = sc.functions[name].async_
+    max_age = a.max_event_age_s if a is not None else AsyncConfig().max_event_age_s
+    if a is not None and a.on_failure is not None:
+        path = f"its on-failure destination ({a.on_failure.label})"
+    elif a is not None and a.dead_letter is not None:
+        path = f"its DLQ (queue:{a.dead_letter.queue})"
+    else:
+        path = "the failure path: with no dead_letter or on_failure they are dropped"
+    return (
+        "async events are accepted and wait in the function's internal queue instead of "
+        "being rejected: their age (AsyncEventAge) grows, and events older than "
+        f"max_event_age_s ({max_age:g} s) expire to {path}. Remedies: more concurrency "
+        "(reserved concurrency or an account quota increase), or a longer max_event_age_s "
+        "(at most 21,600 s) if the backlog drains in time"
+    )
 
 
 def async_warnings(sc: Scenario) -> list[ConfigIssue]:
@@ -176,8 +235,10 @@ def async_warnings(sc: Scenario) -> list[ConfigIssue]:
                             f"functions.{start}.async.on_success",
                             "on-success destinations form a loop ("
                             + " -> ".join([*seen, nxt])
-                            + "): every success invokes the chain again (AWS's recursive-loop "
-                            "detection, which stops such chains, is not modelled)",
+                            + "): every success invokes the chain again; AWS's recursive-loop "
+                            "detection stops each event after 16 invocations and sends it to "
+                            "the failure path (RecursiveInvocationDetected) unless "
+                            "recursive_loop: allow",
                             MISSING,
                         )
                     )
@@ -185,6 +246,15 @@ def async_warnings(sc: Scenario) -> list[ConfigIssue]:
             seen.append(nxt)
             cur = nxt
     return out
+
+
+#: What happens when an SQS mapping pulls more batches than reserved concurrency admits.
+_OVER_RESERVED = (
+    "an SQS event source mapping does not respect reserved concurrency, so its pollers take "
+    "more batches than the function may run; those batches are throttled, retried until the "
+    "visibility timeout and come back with a receive counted, so with a redrive policy "
+    "messages reach the DLQ without having run (queues.NAME.to_dlq_unprocessed)."
+)
 
 
 def sqs_warnings(sc: Scenario) -> list[ConfigIssue]:
@@ -205,22 +275,46 @@ def sqs_warnings(sc: Scenario) -> list[ConfigIssue]:
                     q.visibility_timeout_s,
                 )
             )
+        # The mapping does not respect reserved concurrency (AWS Knowledge Center
+        # "lambda-sqs-scaling", https://repost.aws/knowledge-center/lambda-sqs-scaling):
+        # batches beyond it are throttled, retried until the visibility timeout, and return
+        # with their receive counted (Lambda guide "services-sqs-errorhandling").
         rc = fn.reserved_concurrency
-        if rc is not None and t.max_concurrency is not None and rc < t.max_concurrency:
+        path = f"functions.{name}.reserved_concurrency"
+        if isinstance(t.mode, ProvisionedMode):
+            floor = t.mode.provisioned.min_pollers * 10
+            if rc is not None and rc < floor:
+                out.append(
+                    ConfigIssue(
+                        path,
+                        f"below the {floor} concurrent invokes of the mapping's "
+                        f"{t.mode.provisioned.min_pollers} minimum pollers: "
+                        + _OVER_RESERVED
+                        + f" Raise reserved concurrency to at least {floor}, or lower "
+                        "min_pollers (§7.5)",
+                        rc,
+                    )
+                )
+        elif rc is not None and t.max_concurrency is not None and rc < t.max_concurrency:
             out.append(
                 ConfigIssue(
-                    f"functions.{name}.reserved_concurrency",
-                    f"below the mapping's max_concurrency ({t.max_concurrency}): the pollers pull "
-                    "more batches than the function may run, which are throttled and come back "
-                    "with a higher receive count (§7.1)",
+                    path,
+                    f"below the mapping's max_concurrency ({t.max_concurrency}): "
+                    + _OVER_RESERVED
+                    + f" Set max_concurrency to at most the reserved concurrency ({rc}) or "
+                    f"raise reserved concurrency to at least {t.max_concurrency} (§7.1)",
                     rc,
                 )
             )
-        if rc is not None and t.max_concurrency is None and rc < 5:
+        elif rc is not None and t.max_concurrency is None and rc < 5:
+            cap = " or set max_concurrency to at most it" if rc >= 2 else ""
             out.append(
                 ConfigIssue(
-                    f"functions.{name}.reserved_concurrency",
-                    "AWS advises at least 5 with an SQS trigger and no max_concurrency (§7.1)",
+                    path,
+                    "below 5 with an SQS trigger and no max_concurrency: the mapping starts "
+                    "with 5 concurrent batches; "
+                    + _OVER_RESERVED
+                    + f" AWS advises reserved concurrency of at least 5{cap} (§7.1)",
                     rc,
                 )
             )

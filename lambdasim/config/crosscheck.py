@@ -280,8 +280,9 @@ def check_stream_mappings(sc: ScenarioParts) -> list[ConfigIssue]:
 
 
 def check_sqs_mappings(sc: ScenarioParts) -> list[ConfigIssue]:
-    """SQS triggers poll a declared queue, one mapping per queue, FIFO batches ≤ 10 (§7.2),
-    and a visibility timeout at least the function timeout (§7.3)."""
+    """SQS triggers poll a declared queue, one mapping per queue, FIFO batches ≤ 10 and no
+    batching window on a FIFO queue (§7.2), and a visibility timeout at least the function
+    timeout (§7.3)."""
     issues: list[ConfigIssue] = []
     consumers: dict[str, str] = {}
     for fname, fn in sc.functions.items():
@@ -306,6 +307,19 @@ def check_sqs_mappings(sc: ScenarioParts) -> list[ConfigIssue]:
         if q.kind == "fifo" and t.batch_size > 10:
             issues.append(
                 ConfigIssue(f"{base}.batch_size", "FIFO queues allow 1..10 (§7.2)", t.batch_size)
+            )
+        if q.kind == "fifo" and t.max_batching_window_s > 0:
+            # MaximumBatchingWindowInSeconds applies to standard queues only: "Batching window
+            # is not supported for FIFO queues" (Lambda guide, services-sqs-parameters,
+            # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html; the
+            # API reference: "(Streams and SQS standard queues)")
+            issues.append(
+                ConfigIssue(
+                    f"{base}.max_batching_window_s",
+                    f"must be 0: queue '{t.queue}' is FIFO and AWS applies a batching window "
+                    "to standard queues only (§7.2)",
+                    t.max_batching_window_s,
+                )
             )
         if fn.timeout_s > q.visibility_timeout_s:
             # Lambda rejects the mapping (aws-lambda-behaviour.md §7.3)

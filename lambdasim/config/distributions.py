@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Discriminator, Field, StrictInt, Tag, model_validator
 
 from lambdasim import dists
-from lambdasim.coldstart import ARM64_FACTOR, COLD_START_PRESETS
+from lambdasim.coldstart import ARM64_FACTOR, minimal_init_mean_s, preset_percentiles
 from lambdasim.config.base import Fraction, NonNegFloat, PosFloat, _Model
+from lambdasim.units import MAX_THREADS
 
 
 class ConstantDist(_Model):
@@ -123,11 +124,18 @@ class _MemoryScaling(_Model):
     """How handler duration responds to memory (aws-lambda-behaviour.md §3).
 
     ``memory_ref_mb`` is the memory at which the distribution was measured; ``cpu_bound`` is the
-    fraction of the time that scales with the vCPU share (``memory/1769``, at most 6 vCPUs).
+    fraction of the time that scales with the vCPUs the handler can use,
+    ``min(memory/1769, 6, threads)`` (:func:`lambdasim.units.usable_vcpus`).
     """
 
     memory_ref_mb: Annotated[StrictInt, Field(ge=128, le=10240)] | None = None
     cpu_bound: Fraction = 0.0
+    #: Threads (or processes) running the CPU-bound part in parallel, 1–6. AWS: "At 1,769 MB, a
+    #: function has the equivalent of one vCPU" (up to 6 at 10,240 MB), and sequential code uses
+    #: one vCPU whatever is allocated, so with the default 1 the handler stops getting faster
+    #: above 1,769 MB (Lambda guide "configuration-memory",
+    #: https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+    threads: Annotated[StrictInt, Field(ge=1, le=MAX_THREADS)] = 1
 
 
 class ConstantDuration(ConstantDist, _MemoryScaling):
@@ -174,14 +182,29 @@ ARM64_INIT_FACTOR = ARM64_FACTOR
 
 
 class ColdStartPreset(_Model):
-    """INIT duration from a runtime preset (aws-lambda-behaviour.md §2.2)."""
+    """INIT duration from a runtime preset (aws-lambda-behaviour.md §2.2, aws-2025-2026.md §2).
+
+    ``profile: typical`` (the default): production-like functions (E. Johnson 2026);
+    ``profile: minimal``: hello-world functions (maxday/lambda-perf, 2025-12-21). Numbers and
+    sources: lambdasim.coldstart.preset_percentiles.
+    """
 
     preset: Literal["python", "nodejs", "go", "rust", "java", "java-snapstart", "dotnet"]
+    #: ``typical``: production-like functions (today's presets, the default); ``minimal``:
+    #: hello-world functions, 1.6–14× faster by median except dotnet (no data for
+    #: java-snapstart).
+    profile: Literal["typical", "minimal"] = "typical"
+
+    @model_validator(mode="after")
+    def _profile_has_data(self) -> ColdStartPreset:
+        if self.profile == "minimal":
+            minimal_init_mean_s(self.preset, "x86_64")  # raises, naming the families with data
+        return self
 
     def build_for(self, architecture: str) -> dists.Distribution:
-        p50, p99 = COLD_START_PRESETS[self.preset]
-        f = ARM64_FACTOR if architecture == "arm64" else 1.0
-        return dists.LogNormal.from_percentiles(p50 * f, p99 * f)
+        """The INIT lognormal (seconds) on ``architecture``."""
+        p50, p99 = preset_percentiles(self.preset, architecture, self.profile)
+        return dists.LogNormal.from_percentiles(p50, p99)
 
 
 def _cold_start_tag(v: Any) -> str:

@@ -49,8 +49,10 @@ class Function(_Model):
     architecture: Literal["x86_64", "arm64"] = "x86_64"  #: Architectures[0]
     #: MemorySize, 128–10,240 MB, default 128 (§3).
     memory_mb: Annotated[StrictInt, Field(ge=128, le=10240)] = 128
-    #: Timeout, 1–900 s, default 3 (§3).
-    timeout_s: Annotated[float, Field(ge=1, le=900, allow_inf_nan=False)] = 3.0
+    #: Timeout, whole seconds 1–900, default 3 (§3; Lambda guide "configuration-timeout": "in
+    #: increments of 1 second up to a maximum value of 900 seconds"). A number, so that ``10``
+    #: and ``10.0`` both load; a fraction is an error naming the field (``check_limit``).
+    timeout_s: Annotated[float, Field(ge=1, le=900, multiple_of=1, allow_inf_nan=False)] = 3.0
     #: EphemeralStorage, 512–10,240 MB; above 512 MB is billed (§3, §10.1).
     ephemeral_storage_mb: Annotated[StrictInt, Field(ge=512, le=10240)] = 512
     #: ReservedConcurrentExecutions: cap and guarantee (§4.4); null = uses the unreserved pool.
@@ -60,8 +62,12 @@ class Function(_Model):
     #: Runtime identifier (python3.12, nodejs22.x, java21, java21-snapstart, dotnet8,
     #: provided.al2023, rust, ...); used by ``cold_start: {model: measured}`` (§2.2).
     runtime: str | None = None
+    #: PackageType (SAM / CloudFormation ``PackageType: Zip | Image``): a .zip archive or a
+    #: container image. Images raise the package limit to 10 GB.
+    package_type: Literal["zip", "image"] = "zip"
     #: Zipped deployment package, MB; ≤ 250 (the unzipped limit bounds the zip too), above 50 needs
-    #: an S3 upload (§3). Raises INIT under ``cold_start: {model: measured}``. null = hello world.
+    #: an S3 upload (§3); an image ≤ 10,240. Raises INIT under ``cold_start: {model: measured}``
+    #: (for images see :func:`lambdasim.coldstart.measured_init`). null = hello world.
     package_mb: PackageMb | None = None
     #: Attached to a VPC: adds INIT only with ``cold_start: {model: measured, era: aws-2018}``
     #: (pre-Hyperplane, §2.3).
@@ -88,6 +94,12 @@ class Function(_Model):
     #: ProvisionedConcurrencyConfig: a number (ready at t = 0) or initial / schedule / target
     #: tracking (§9). null or 0 = none.
     provisioned_concurrency: ProvisionedConcurrency | None = None
+    #: Recursive loop detection (``PutFunctionRecursionConfig`` ``RecursiveLoop: Allow |
+    #: Terminate``, default Terminate; Lambda guide "invocation-recursion",
+    #: https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html). ``terminate``:
+    #: an async event whose destination chain would invoke this function a 17th time goes to
+    #: its failure path as ``RecursiveInvocationDetected``; ``allow``: no limit.
+    recursive_loop: Literal["terminate", "allow"] = "terminate"
 
     @field_validator("provisioned_concurrency", mode="before")
     @classmethod
@@ -118,8 +130,9 @@ class Function(_Model):
 
     @field_validator("package_mb")
     @classmethod
-    def _package_limit(cls, v: float | None) -> float | None:
-        return check_package_mb(v)
+    def _package_limit(cls, v: float | None, info: ValidationInfo) -> float | None:
+        # package_type is declared first, so it is validated already (absent if it was invalid)
+        return check_package_mb(v, info.data.get("package_type", "zip"))
 
     @model_validator(mode="after")
     def _measured_needs_runtime(self) -> Function:
@@ -145,10 +158,11 @@ class Function(_Model):
     def duration_factor(self) -> float:
         """Multiplier applied to sampled durations for ``memory_mb`` (1.0 without scaling).
 
-        The CPU-bound fraction scales with the vCPU share ``min(memory/1769, 6)`` relative to
-        ``memory_ref_mb`` (aws-lambda-behaviour.md §3: 1,769 MB = 1 vCPU, 6 vCPUs at 10,240 MB).
+        The CPU-bound fraction scales with the usable vCPUs ``min(memory/1769, 6, threads)``
+        relative to ``memory_ref_mb`` (aws-lambda-behaviour.md §3: 1,769 MB = 1 vCPU, 6 vCPUs at
+        10,240 MB; sequential code uses one): :func:`lambdasim.units.cpu_duration_factor`.
         """
         d = self.duration
         if d.memory_ref_mb is None or d.cpu_bound == 0.0:
             return 1.0
-        return cpu_duration_factor(d.cpu_bound, d.memory_ref_mb, self.memory_mb)
+        return cpu_duration_factor(d.cpu_bound, d.memory_ref_mb, self.memory_mb, d.threads)

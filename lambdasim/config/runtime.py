@@ -17,6 +17,8 @@ from lambdasim.config.distributions import ColdStartPreset, DistSpec
 
 __all__ = [
     "FUNCTION_LIMITS",
+    "IMAGE_LIMIT_MB",
+    "WHOLE_SECONDS",
     "FunctionColdStartSpec",
     "KeepAlivePreset",
     "KeepAliveSpec",
@@ -89,16 +91,32 @@ def check_runtime(v: str | None) -> str | None:
     return v
 
 
-def check_package_mb(v: float | None) -> float | None:
-    """Validate the zipped package size against the 250 MB unzipped limit (§3)."""
+#: Container image code package size: 10 GB, "maximum uncompressed image size, including all
+#: layers" (Lambda guide "gettingstarted-limits"; aws-lambda-behaviour.md §3), in MB.
+IMAGE_LIMIT_MB = 10240.0
+
+
+def check_package_mb(v: float | None, package_type: str = "zip") -> float | None:
+    """Validate ``package_mb`` for the function's ``package_type`` (§3).
+
+    A .zip is bounded by the 250 MB unzipped deployment-package limit; a container image by the
+    10 GB image limit.
+    """
     if v is None:
+        return v
+    if package_type == "image":
+        if v > IMAGE_LIMIT_MB:
+            raise ValueError(
+                f"package_mb {v:g} MB exceeds the 10 GB ({IMAGE_LIMIT_MB:g} MB) container image "
+                "limit (aws-lambda-behaviour.md §3)"
+            )
         return v
     limit = coldstart.PACKAGE_LIMIT_UNZIPPED_MB
     if v > limit:
         raise ValueError(
             f"package_mb (zipped) {v:g} MB exceeds the {limit:g} MB unzipped deployment-package "
             "limit: a zip this large cannot unzip to 250 MB or less (aws-lambda-behaviour.md §3; "
-            "use a container image, up to 10 GB)"
+            "use a container image, package_type: image, up to 10 GB)"
         )
     return v
 
@@ -140,10 +158,26 @@ FUNCTION_LIMITS: dict[str, tuple[float, float, str]] = {
 }
 
 
+#: Fields set in whole seconds. Timeout: "you can adjust this in increments of 1 second up to
+#: a maximum value of 900 seconds" (Lambda guide "configuration-timeout",
+#: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html); the API's
+#: ``Timeout`` is an integer.
+WHOLE_SECONDS: frozenset[str] = frozenset({"timeout_s"})
+
+
 def check_limit(field: str | None, v: Any) -> Any:
-    """Raise ValueError naming the AWS limit when a number is outside it; else return ``v``."""
+    """Raise ValueError naming the AWS limit when a number is outside it; else return ``v``.
+
+    Fields of :data:`WHOLE_SECONDS` must also be whole numbers (``10`` and ``10.0`` are both
+    fine: the type stays a number so that dumped configs, which write ``10.0``, load again).
+    """
     if isinstance(v, int | float) and not isinstance(v, bool) and field in FUNCTION_LIMITS:
         lo, hi, name = FUNCTION_LIMITS[field]
         if not lo <= v <= hi:
             raise ValueError(f"{v:g} is outside the {name}")
+        if field in WHOLE_SECONDS and not float(v).is_integer():
+            raise ValueError(
+                f"{field} {v:g} is not a whole number of seconds: Lambda sets the timeout in "
+                '1-s increments, 1–900 s (Lambda guide "configuration-timeout")'
+            )
     return v

@@ -11,10 +11,15 @@ Billing rules implemented (aws-lambda-behaviour.md §10, validation.md §1 item 
 * cost = requests × price per request + Σ billed GB-s × tiered duration price
   + ephemeral GB-s above 512 MB × storage price;
 * duration tiers are marginal and apply to the aggregate GB-s of one architecture;
-* on-demand INIT is billed only when the table's ``effective_from`` is on or after
-  ``billing_rules.init_billed_on_demand_from`` (2025-08-01, §10.2);
+* on-demand INIT is billed when the table's ``effective_from`` is on or after
+  ``billing_rules.init_billed_on_demand_from`` (2025-08-01, §10.2), and under older tables too
+  for functions whose totals say ``init_billed_always`` (custom runtimes and container images:
+  AWS Compute Blog, "AWS Lambda standardizes billing for INIT phase", Apr 2025);
 * provisioned concurrency is billed at its own allocation and duration prices, without tiers
-  or free tier (§10.3).
+  or free tier (§10.3); its INIT is billed under every table. The run's cost uses the PC
+  GB-s rounded up to 5 minutes per configuration interval, the monthly projection the
+  unrounded GB-s scaled to the month (https://aws.amazon.com/lambda/pricing/, "Provisioned
+  Concurrency Pricing").
 
 Durations arrive already rounded to billed milliseconds (:func:`lambdasim.units.billed_ms`);
 nothing is rounded here, callers round for display.
@@ -80,16 +85,18 @@ def init_billed(table: PricingTable) -> bool:
     Returns
     -------
     bool
-        ``table.effective_from >= table.billing_rules.init_billed_on_demand_from``. Before the
-        2025-08-01 change only custom runtimes, container images and provisioned concurrency
-        paid for INIT (§10.2); the totals do not say which runtime a function uses, so callers
-        pricing such functions under an old table add their INIT to ``billed_ms`` themselves.
+        ``table.effective_from >= table.billing_rules.init_billed_on_demand_from``: the rule
+        for every on-demand function. Before the 2025-08-01 change only custom runtimes,
+        container images and provisioned concurrency paid for INIT (§10.2): the totals of a
+        custom-runtime or image function say so (``BillingTotals.init_billed_always``) and its
+        INIT is billed under every table, as PC INIT (``pc_init_ms``) always is.
     """
     return table.effective_from >= table.billing_rules.init_billed_on_demand_from
 
 
 def _billed_ms_total(t: BillingTotals, table: PricingTable) -> int:
-    return t.billed_ms + (t.init_billed_ms_delta if init_billed(table) else 0)
+    billed = t.init_billed_always or init_billed(table)
+    return t.billed_ms + (t.init_billed_ms_delta if billed else 0)
 
 
 def billed_gb_s(t: BillingTotals, table: PricingTable) -> float:
@@ -100,7 +107,7 @@ def billed_gb_s(t: BillingTotals, table: PricingTable) -> float:
     t : BillingTotals
         Totals of one function.
     table : PricingTable
-        Decides whether ``t.init_billed_ms_delta`` counts.
+        Decides whether ``t.init_billed_ms_delta`` counts (unless ``t.init_billed_always``).
 
     Returns
     -------
@@ -218,13 +225,20 @@ def _share(amount: float, part: float, whole: float) -> float:
     return amount * (part / whole) if whole > 0 else 0.0
 
 
-def _provisioned_usd(t: BillingTotals, prices: ArchitecturePricing, scale: float) -> float:
+def _provisioned_usd(
+    t: BillingTotals, prices: ArchitecturePricing, scale: float, projected: bool
+) -> float:
     # Provisioned concurrency: allocation and execution at their own prices, no tiers and no
-    # free tier (§10.3). The allocation GB-s arrive already rounded to the table's
-    # provisioned_rounding_s by whoever timed the allocations.
+    # free tier (§10.3). The run's allocation GB-s arrive already rounded to the table's
+    # provisioned_rounding_s by whoever timed the configurations. A projection scales the
+    # unrounded GB-s instead: scaling the rounded ones would bill a 60-s run's 300-s rounding
+    # 43,200 times in a 30-day month (issue 14 item 3).
+    enabled_gb_s = t.pc_allocated_gb_s
+    if projected and t.pc_enabled_gb_s is not None:
+        enabled_gb_s = t.pc_enabled_gb_s
     pc_exec_gb_s = (t.pc_billed_ms + t.pc_init_ms) / _MS_MB_PER_GB_S * t.memory_mb
     return scale * (
-        t.pc_allocated_gb_s * prices.provisioned_concurrency_usd_per_gb_s
+        enabled_gb_s * prices.provisioned_concurrency_usd_per_gb_s
         + pc_exec_gb_s * prices.provisioned_duration_usd_per_gb_s
     )
 
@@ -236,6 +250,7 @@ def _cost_frame(
     region: str,
     scale: Sequence[float],
     free_tier: bool,
+    projected: bool,
 ) -> pd.DataFrame:
     names = [t.function for t in totals]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -275,7 +290,9 @@ def _cost_frame(
         row_req = _share(req_usd, requests[i], arch_requests)
         row_dur = _share(dur_usd, gb_s[i], arch_gb_s)
         row_eph = eph_gb_s[i] * eph_price
-        row_pc = _provisioned_usd(t, _arch_prices(prices, t.architecture, table), scale[i])
+        row_pc = _provisioned_usd(
+            t, _arch_prices(prices, t.architecture, table), scale[i], projected
+        )
         columns["architecture"].append(t.architecture)
         columns["memory_mb"].append(t.memory_mb)
         columns["requests"].append(requests[i])
@@ -325,7 +342,9 @@ def run_cost(
         ``duration_usd`` is its GB-s share of its architecture's tiered cost. ``attrs`` holds
         ``pricing_table``, ``region``, ``init_billed``, ``free_tier`` and ``warnings``.
     """
-    frame = _cost_frame(totals, table, region=region, scale=[1.0] * len(totals), free_tier=False)
+    frame = _cost_frame(
+        totals, table, region=region, scale=[1.0] * len(totals), free_tier=False, projected=False
+    )
     # Unscaled request counts are whole numbers; keep them integral.
     return frame.astype({"requests": "int64"})
 
@@ -342,7 +361,9 @@ def monthly_projection(
 
     Each function's totals are scaled by ``days × 86,400 / seconds`` (its own ``seconds``) and
     priced like :func:`run_cost`, with the duration tiers applied to the projected monthly
-    aggregate per architecture.
+    aggregate per architecture. Provisioned concurrency is projected from its unrounded GB-s
+    (``BillingTotals.pc_enabled_gb_s``): the month is billed as one long run, so runs of any
+    length with the same PC pattern project the same month.
 
     With ``free_tier`` the always-free allowance (1M requests and 400,000 GB-s per month,
     §10.1) is deducted once at account level, across architectures: x86_64 usage uses it
@@ -379,6 +400,8 @@ def monthly_projection(
             raise ValueError(f"{t.function}: seconds must be > 0 to project a month")
     month_s = days * _SECONDS_PER_DAY
     scale = [month_s / t.seconds for t in totals]
-    frame = _cost_frame(totals, table, region=region, scale=scale, free_tier=free_tier)
+    frame = _cost_frame(
+        totals, table, region=region, scale=scale, free_tier=free_tier, projected=True
+    )
     frame.attrs["days"] = days
     return frame

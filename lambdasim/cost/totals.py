@@ -40,20 +40,30 @@ class BillingTotals:
     init_billed_ms_delta : int
         Σ over cold starts of ``ceil(init + duration) − ceil(duration)`` in ms: what billing
         INIT adds. Counted only under tables where on-demand INIT is billed
-        (:func:`lambdasim.cost.init_billed`).
+        (:func:`lambdasim.cost.init_billed`), or always with ``init_billed_always``.
     seconds : float
         Simulated seconds the totals cover (horizon − warm-up), in s.
     ephemeral_storage_mb : int, default 512
         Configured ``/tmp`` size in MB; only the part above 512 MB is charged.
     pc_allocated_gb_s : float, default 0
-        Provisioned concurrency allocated, GB-s, each allocation already rounded up to 5
-        minutes (aws-lambda-behaviour.md §9, §10.3).
+        Provisioned concurrency billed for the run, GB-s: configured PC × memory × time
+        enabled, each configuration interval already rounded up to 5 minutes
+        (aws-lambda-behaviour.md §9, §10.3; :func:`lambdasim.cost.provisioned.enabled_unit_s`).
     pc_billed_ms : int, default 0
         Σ billed ms of invokes that ran on provisioned environments (PC duration price; not in
         ``billed_ms``).
     pc_init_ms : int, default 0
         Billed INIT of provisioned environments (allocation and recycling), ms, at the PC
         duration price (the rate for PC inits is not stated by AWS, §10.3 [UNVERIFIED]).
+        Billed under every table: AWS billed PC INIT before 2025-08-01 too (§10.2).
+    pc_enabled_gb_s : float or None, default None
+        The same PC GB-s before rounding. :func:`lambdasim.cost.monthly_projection` scales
+        this, not ``pc_allocated_gb_s``: a month of the run's pattern is not a month of short
+        runs each rounded up to 5 minutes. None = ``pc_allocated_gb_s`` (totals made by hand).
+    init_billed_always : bool, default False
+        The function paid for INIT before 2025-08-01 too: a custom runtime (``provided.*``)
+        or a container image (AWS Compute Blog, "AWS Lambda standardizes billing for INIT
+        phase", Apr 2025, §10.2). Then ``init_billed_ms_delta`` is billed under every table.
     """
 
     function: str
@@ -67,6 +77,8 @@ class BillingTotals:
     pc_allocated_gb_s: float = 0.0
     pc_billed_ms: int = 0
     pc_init_ms: int = 0
+    pc_enabled_gb_s: float | None = None
+    init_billed_always: bool = False
 
     def __post_init__(self) -> None:
         # Validate here so that a bad total fails where it is made, not deep in a cost frame.
@@ -86,5 +98,9 @@ class BillingTotals:
         for name in ("requests", "billed_ms", "init_billed_ms_delta", "pc_billed_ms", "pc_init_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{self.function}: {name} must be >= 0")
+        for name in ("pc_allocated_gb_s", "pc_enabled_gb_s"):
+            v = getattr(self, name)
+            if v is not None and not (v >= 0.0 and math.isfinite(v)):
+                raise ValueError(f"{self.function}: {name} must be finite and >= 0")
         if not (self.seconds >= 0.0 and math.isfinite(self.seconds)):
             raise ValueError(f"{self.function}: seconds must be finite and >= 0")

@@ -13,7 +13,12 @@ __all__ = ["FAILURE_REASONS", "AsyncMetrics"]
 
 
 #: Why an asynchronous event failed (the ``condition`` of AWS's destination record, §6).
-FAILURE_REASONS = ("RetriesExhausted", "EventAgeExceeded", "ReservedConcurrencyZero")
+FAILURE_REASONS = (
+    "RetriesExhausted",
+    "EventAgeExceeded",
+    "ReservedConcurrencyZero",
+    "RecursiveInvocationDetected",  # recursive loop detection stopped its chain (Lambda guide)
+)
 
 
 class AsyncMetrics:

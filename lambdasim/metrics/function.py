@@ -12,6 +12,7 @@ import numpy as np
 
 from lambdasim.metrics.core import Level, LogHistogram
 from lambdasim.periods import Periods
+from lambdasim.records import ThrottleReason
 from lambdasim.units import billed_ms, billed_ms_sum
 
 __all__ = ["FunctionMetrics"]
@@ -40,7 +41,7 @@ class FunctionMetrics:
         self.arrivals = 0
         self.outcomes = [0, 0, 0, 0]  # indexed by lambdasim.records.Outcome
         self.throttle_events = 0  # every rejected attempt (CloudWatch Throttles)
-        self.throttle_reasons = [0, 0, 0]
+        self.throttle_reasons = [0] * len(ThrottleReason)  # indexed by ThrottleReason
         self.cold_starts = 0  # counted when the invoke starts
         self.cold_finished = 0  # cold starts among invokes that finished
         self.suppressed_inits = 0

@@ -2,8 +2,9 @@
 
 CloudWatch's ProvisionedConcurrentExecutions, ProvisionedConcurrencyInvocations and
 ProvisionedConcurrencySpilloverInvocations, the allocated and target levels, the billed
-milliseconds of invokes on PC environments, background re-INITs, and the enabled intervals
-that PC is billed for (the rounding is the cost module's: :mod:`lambdasim.cost.provisioned`).
+milliseconds of invokes on PC environments, background re-INITs, and the configuration
+intervals that PC is billed for (the rounding is the cost module's:
+:mod:`lambdasim.cost.provisioned`).
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ class ProvisionedMetrics:
         n = periods.n
         self.ts_invocations = [0] * n
         self.ts_spillover = [0] * n
-        #: ``(start_s, end_s, environments)`` of every enabled allocation, clipped to the
-        #: statistics window, in the order they ended.
+        #: ``(start_s, end_s, environments)`` of every configuration interval (the configured
+        #: PC, which AWS bills from the instant it is set, §10.3), clipped to the statistics
+        #: window, in the order they ended.
         self.enabled: list[tuple[float, float, float]] = []
 
     def on_invocation(self, now: float, on_pc: bool, allocated: int) -> None:
@@ -58,7 +60,7 @@ class ProvisionedMetrics:
                 self.spillover += 1
 
     def on_enabled(self, start: float, end: float, environments: float) -> None:
-        """``environments`` PC environments were enabled from ``start`` to ``end`` (seconds)."""
+        """``environments`` PC environments were configured from ``start`` to ``end`` (seconds)."""
         a = max(start, self.warmup)
         b = max(end, self.warmup)
         if b > a:

@@ -29,6 +29,9 @@ class QueueMetrics:
         self.sent = 0
         self.deleted = 0
         self.to_dlq = 0
+        #: of ``to_dlq``: messages redriven without ever being part of an admitted invoke
+        #: (typically every invoke of their batches was throttled): they never ran
+        self.to_dlq_unprocessed = 0
         self.expired = 0
         self.reprocessed = 0  # received again while a slow batch still held it
         # API calls (every one is a request; sends and receives count 64-KB chunks, §10.5)

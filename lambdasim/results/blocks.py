@@ -151,7 +151,13 @@ def queue_block(
     qm: QueueMetrics, table: costmod.PricingTable, region: str, periods: Periods
 ) -> dict[str, Any]:
     """``queues.NAME`` of an SQS queue: sent = deleted + to_dlq + expired + in_queue_end +
-    in_flight_end (``monthly_cost_usd`` is added by the caller)."""
+    in_flight_end (``monthly_cost_usd`` is added by the caller).
+
+    ``to_dlq_unprocessed`` ≤ ``to_dlq``: the messages redriven to the DLQ that were never part
+    of an admitted invoke, i.e. that never ran (typically: every invoke of the batches that held
+    them was throttled until their visibility deadline). Like ``to_dlq`` it counts messages
+    sent after warm-up, by their send time.
+    """
     waiting = qm.in_queue_end
     done = qm.deleted + qm.to_dlq + qm.expired
     visible_mean, visible_max = window_stats(qm.visible, periods)
@@ -162,6 +168,7 @@ def queue_block(
         "received": qm.received,
         "deleted": qm.deleted,
         "to_dlq": qm.to_dlq,
+        "to_dlq_unprocessed": qm.to_dlq_unprocessed,
         "expired": qm.expired,
         "in_queue_end": waiting,
         "in_flight_end": qm.sent - done - waiting,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,8 @@ import pandas as pd
 
 from lambdasim import cost as costmod
 from lambdasim._version import __version__
-from lambdasim.config import Scenario
-from lambdasim.cost.provisioned import enabled_unit_s
+from lambdasim.config import Function, Scenario
+from lambdasim.cost.provisioned import enabled_unit_s, enabled_unit_s_unrounded
 from lambdasim.metrics import RunMetrics, window_stats
 from lambdasim.results import blocks, plots, series
 from lambdasim.results.schema import summary_row
@@ -81,7 +82,11 @@ class RunResult:
         for name, m in metrics.functions.items():
             fn = scenario.functions[name]
             pm = metrics.provisioned.get(name)
-            pc_unit_s = enabled_unit_s(pm.enabled, pc_rounding_s) if pm is not None else 0.0
+            mem_gb = fn.memory_mb / 1024.0
+            pc_gb_s = pc_exact_gb_s = 0.0
+            if pm is not None:
+                pc_gb_s = enabled_unit_s(pm.enabled, pc_rounding_s) * mem_gb
+                pc_exact_gb_s = enabled_unit_s_unrounded(pm.enabled) * mem_gb
             totals.append(
                 costmod.BillingTotals(
                     function=name,
@@ -93,9 +98,11 @@ class RunResult:
                     init_billed_ms_delta=m.init_billed_delta_ms,
                     seconds=window,
                     ephemeral_storage_mb=fn.ephemeral_storage_mb,
-                    pc_allocated_gb_s=(pc_unit_s * fn.memory_mb / 1024.0) if pm else 0.0,
+                    pc_allocated_gb_s=pc_gb_s,
                     pc_billed_ms=pm.pc_billed_ms if pm is not None else 0,
                     pc_init_ms=pm.init_ms if pm is not None else 0,
+                    pc_enabled_gb_s=pc_exact_gb_s,
+                    init_billed_always=_init_billed_always(fn),
                 )
             )
             funcs[name] = blocks.function_block(m, periods, pcts)
@@ -304,6 +311,25 @@ class RunResult:
             f"RunResult(scenario={self.scenario.name!r}, seed={self.seed}, rep={self.rep}, "
             f"functions={list(self.functions)})"
         )
+
+
+#: Runtimes that are custom runtimes: AWS's OS-only ``provided``, ``provided.al2`` and
+#: ``provided.al2023``, and the family names ``go`` and ``rust`` that lambdasim accepts for
+#: functions built on them (``go1.x``, the retired managed Go runtime, is not one).
+_CUSTOM_RUNTIME = re.compile(r"provided(\.al2|\.al2023)?|go|rust")
+
+
+def _init_billed_always(fn: Function) -> bool:
+    """Whether ``fn`` paid for on-demand INIT before 2025-08-01 as well.
+
+    AWS Compute Blog, "AWS Lambda standardizes billing for INIT phase" (Apr 2025,
+    aws-lambda-behaviour.md §10.2): the change "specifically affects on-demand invocations of
+    Lambda functions packaged as ZIP files that use managed runtimes"; custom runtimes
+    (``provided.*``) and container (OCI) images were billed for INIT already. Provisioned
+    concurrency was too: its INIT is in ``pc_init_ms``, billed under every table.
+    """
+    runtime = (fn.runtime or "").strip().lower()
+    return fn.package_type == "image" or _CUSTOM_RUNTIME.fullmatch(runtime) is not None
 
 
 def _table(table: str | Path | None) -> costmod.PricingTable:

@@ -33,11 +33,15 @@ __all__ = [
 ]
 
 #: ``throttles_by_reason`` keys, indexed by :class:`lambdasim.records.ThrottleReason`
-#: (the ``Reason`` field of AWS's 429 responses).
+#: (the ``Reason`` field of AWS's 429 responses). AWS documents no Reason for the scaling rate
+#: or for the account's requests-per-second quota (its enum's FunctionInvocationRateLimitExceeded
+#: and ReservedFunctionInvocationRateLimitExceeded are not described); those two names are
+#: lambdasim's.
 THROTTLE_REASONS = (
     "ConcurrentInvocationLimitExceeded",
     "ReservedFunctionConcurrentInvocationLimitExceeded",
     "ScalingRateExceeded",
+    "RequestsPerSecondLimitExceeded",
 )
 
 #: The sync identity of ``functions.NAME``: invocations = the sum of these.

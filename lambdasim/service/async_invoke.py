@@ -23,6 +23,17 @@ order and invokes each event through the shared invoke path (:mod:`.invoke`).
   concurrency 0 sends every event straight to the failure path, without retries (§4.4, §5).
 * **Success** sends a record to the on-success destination; a function destination invokes
   that function asynchronously, which chains functions into pipelines.
+* **Recursive loops.** Each event carries its hop: the how-manieth invocation of its chain of
+  function destinations it is (1 for an event from a workload; retries and duplicates keep it).
+  AWS stops a chain "after exceeding 16 invocations": "If a function is invoked by the same
+  triggering event more than 16 times, Lambda will stop the next invocation and sends the event
+  to a Dead-Letter Queue or on-failure destination" (What's New, 2023-07-13; Lambda guide
+  "invocation-recursion"). So an event that would be invocation 17 of its chain goes straight
+  to the failure path as ``RecursiveInvocationDetected``, without retries, unless the function
+  has ``recursive_loop: allow``. A stopped event's failure record still reaches a queue or
+  topic, but not an on-failure *function* (that would be the chain's next invocation; the
+  delivery fails). Only chains of function destinations are tracked: records that pass
+  through queues or topics start no async event here.
 * **Duplicates.** With ``duplicate_probability`` an accepted event is delivered twice
   (at-least-once delivery, §6).
 
@@ -44,20 +55,42 @@ from lambdasim.config import AsyncConfig, DeadLetter, Destination
 from lambdasim.records import AsyncSink, Outcome
 from lambdasim.service.invoke import ADMITTED, FunctionService
 
-__all__ = ["AsyncDispatcher", "AsyncEvent"]
+__all__ = ["MAX_RECURSIVE_INVOCATIONS", "AsyncDispatcher", "AsyncEvent"]
 
 QUEUED, DELAYED, RUNNING, DONE = 0, 1, 2, 3
 
-#: ``deliver(destination, now) -> bool``: hand a record to a queue or function destination.
-Deliver = Callable[[Destination | DeadLetter, float], bool]
+#: Invocations of one chain that recursive loop detection lets run: AWS stops the next one
+#: "after exceeding 16 invocations" (AWS Compute Blog "Detecting and stopping recursive loops in
+#: AWS Lambda functions", 2023; What's New 2023-07-13: "invoked by the same triggering event
+#: more than 16 times"; the Lambda guide "invocation-recursion" says "approximately 16").
+MAX_RECURSIVE_INVOCATIONS = 16
+
+#: ``deliver(destination, now, hop) -> bool``: hand a record to a queue or function destination;
+#: ``hop`` is the chain position of the invocation that produced the record.
+Deliver = Callable[[Destination | DeadLetter, float, int], bool]
 
 
 class AsyncEvent:
-    """One asynchronous event and where it is in its life."""
+    """One asynchronous event and where it is in its life.
 
-    __slots__ = ("accepted", "attempts", "deadline", "dispatcher", "duration_s", "retries", "state")
+    ``hop`` is its position in a chain of function destinations: 1 when a workload sent it,
+    ``n + 1`` when the destination record of an invocation at hop ``n`` started it.
+    """
 
-    def __init__(self, dispatcher: AsyncDispatcher, accepted: float, max_age: float) -> None:
+    __slots__ = (
+        "accepted",
+        "attempts",
+        "deadline",
+        "dispatcher",
+        "duration_s",
+        "hop",
+        "retries",
+        "state",
+    )
+
+    def __init__(
+        self, dispatcher: AsyncDispatcher, accepted: float, max_age: float, hop: int = 1
+    ) -> None:
         self.dispatcher = dispatcher
         self.accepted = accepted
         self.deadline = accepted + max_age
@@ -65,6 +98,7 @@ class AsyncEvent:
         self.retries = 0
         self.state = QUEUED
         self.duration_s: float | None = None  # a trace's recorded duration, for every attempt
+        self.hop = hop
 
     def on_invoke_done(self, outcome: int, end: float) -> None:
         """Called by the invoke path when this event's invoke ends."""
@@ -87,7 +121,9 @@ class AsyncDispatcher:
     uniform : callable
         Uniform(0, 1) draws (jitter, duplicates).
     deliver : callable
-        ``deliver(destination, now) -> bool``.
+        ``deliver(destination, now, hop) -> bool``.
+    recursive_loop : {"terminate", "allow"}
+        The function's recursive-loop setting (``functions.NAME.recursive_loop``).
     """
 
     def __init__(
@@ -98,8 +134,10 @@ class AsyncDispatcher:
         metrics: AsyncSink,
         uniform: Callable[[], float],
         deliver: Deliver,
+        recursive_loop: str = "terminate",
     ) -> None:
         self.sim = sim
+        self.recursive_loop = recursive_loop
         self.service = service
         self.config = config
         self.metrics = metrics
@@ -121,16 +159,23 @@ class AsyncDispatcher:
         source: str = "api",
         duplicate: bool = False,
         duration_s: float | None = None,
+        hop: int = 1,
     ) -> None:
         """An event arrives from ``source`` at ``now`` (the Invoke call returns 202).
 
         ``duration_s`` is the handler duration a trace recorded for this event (every attempt
-        runs that long); None draws from the function's distribution.
+        runs that long); None draws from the function's distribution. ``hop`` is its position
+        in a chain of function destinations (1: not started by a destination).
         """
         cfg = self.config
         self.metrics.accepted(now, source, duplicate)
-        ev = AsyncEvent(self, now, cfg.max_event_age_s)
+        ev = AsyncEvent(self, now, cfg.max_event_age_s, hop)
         ev.duration_s = duration_s
+        if hop > MAX_RECURSIVE_INVOCATIONS and self.recursive_loop == "terminate":
+            # Recursive loop detection stops the invocation: the event goes to the DLQ /
+            # on-failure destination without running (Lambda guide "invocation-recursion").
+            self._fail(ev, now, "RecursiveInvocationDetected")
+            return
         if self.service.reserved == 0:
             # RC = 0: straight to the failure path, no retries (aws-lambda-behaviour.md §5).
             self._fail(ev, now, "ReservedConcurrencyZero")
@@ -145,7 +190,7 @@ class AsyncDispatcher:
         self.metrics.depth.up(now)
         if not duplicate and cfg.duplicate_probability > 0.0:
             if self.uniform() < cfg.duplicate_probability:
-                self.accept(now, source, duplicate=True, duration_s=duration_s)
+                self.accept(now, source, duplicate=True, duration_s=duration_s, hop=hop)
                 return
         self._dispatch(now)
 
@@ -205,7 +250,7 @@ class AsyncDispatcher:
         if outcome == Outcome.SUCCEEDED:
             ev.state = DONE
             self.metrics.succeeded_at(end, ev.accepted)
-            if cfg.on_success is not None and not self.deliver(cfg.on_success, end):
+            if cfg.on_success is not None and not self.deliver(cfg.on_success, end, ev.hop):
                 self.metrics.success_delivery_failed(end)
             return
         if ev.retries >= cfg.max_retry_attempts:
@@ -246,10 +291,19 @@ class AsyncDispatcher:
             self.metrics.depth.down(now)
         ev.state = DONE
         cfg = self.config
-        if cfg.on_failure is not None:
-            where, delivered = "on_failure", self.deliver(cfg.on_failure, now)
+        if reason == "RecursiveInvocationDetected" and (
+            cfg.on_failure is not None and cfg.on_failure.function is not None
+        ):
+            # A stopped chain invokes no further function: Lambda's invoke of the on-failure
+            # function would be the chain's next invocation, refused with a
+            # RecursiveInvocationException (AWS Compute Blog, 2023), so the delivery fails
+            # (DestinationDeliveryFailures). Without this, on-failure functions that lead back
+            # here would stop and forward the event forever at the same instant.
+            where, delivered = "on_failure", False
+        elif cfg.on_failure is not None:
+            where, delivered = "on_failure", self.deliver(cfg.on_failure, now, ev.hop)
         elif cfg.dead_letter is not None:
-            where, delivered = "dlq", self.deliver(cfg.dead_letter, now)
+            where, delivered = "dlq", self.deliver(cfg.dead_letter, now, ev.hop)
         else:
             where, delivered = "none", False
         self.metrics.failed(now, ev.accepted, reason, where, delivered)

@@ -1,4 +1,5 @@
-"""Concurrency limits: the account pool, reserved concurrency and the scaling rate.
+"""Concurrency limits: the account pool, reserved concurrency, the scaling rate and the
+requests-per-second quota.
 
 aws-lambda-behaviour.md §4. Concurrency is the number of busy execution environments (INIT
 included). A function with reserved concurrency (RC) may never exceed it and has it to itself;
@@ -8,7 +9,18 @@ Slots are plain integer counters: no ``simpy.Resource`` (architecture.md, "The h
 
 from __future__ import annotations
 
-__all__ = ["AccountPool", "ScalingBucket"]
+import math
+import sys
+
+import simpy
+
+from lambdasim.clock import Wakeup
+
+__all__ = ["AccountPool", "RequestRate", "ScalingBucket"]
+
+#: SimPy's priority for events that run before every ordinary event of the same instant
+#: (``simpy.events.URGENT``): a window that ends at t must be closed before a request at t.
+_URGENT = 0
 
 
 class AccountPool:
@@ -77,3 +89,52 @@ class Unlimited:
     def take(self, now: float) -> bool:
         """Always True."""
         return True
+
+
+class RequestRate:
+    """The account's synchronous requests-per-second quota, shared by all its functions.
+
+    "Across all functions in your account, Lambda enforces a requests per second limit that's
+    equal to 10 times your account concurrency" (Lambda guide, "lambda-concurrency",
+    "Understanding concurrency and requests per second"; the quotas page,
+    "gettingstarted-limits", applies it to synchronous invocations, asynchronous ones are
+    "based only on concurrency"). AWS does not say how the second is measured; here it is a
+    fixed window of one simulated second, ``[k, k + 1)``: at most ``limit`` requests pass in
+    each, the others get a 429. Requests throttled by this quota do not count against it.
+
+    The sync drivers read :attr:`left` inline, so an arrival costs one integer compare and a
+    decrement: ``left`` is what the current window has left, 0 when it is used up *or* when no
+    window is open, which sends the next arrival to :meth:`admit`. A window is opened by its
+    first arrival and closed by one wake-up at its end (before any request of that instant),
+    so idle seconds cost nothing.
+
+    Parameters
+    ----------
+    sim : simpy.Environment
+        The simulation clock.
+    limit : int or None
+        Requests per second (≥ 1), or None for no quota.
+    """
+
+    __slots__ = ("left", "limit", "open", "wake")
+
+    def __init__(self, sim: simpy.Environment, limit: int | None) -> None:
+        self.limit = limit
+        #: Requests the open window still admits (never reaches 0 without a limit).
+        self.left = sys.maxsize if limit is None else 0
+        #: A window is open (its closing wake-up is scheduled).
+        self.open = False
+        self.wake = Wakeup(sim, self._close, priority=_URGENT)
+
+    def admit(self, now: float) -> bool:
+        """A request at ``now`` found :attr:`left` at 0: True if it opens a window and passes."""
+        if self.open or self.limit is None:
+            return False  # this second's quota is used up
+        self.open = True
+        self.left = self.limit - 1
+        self.wake.at(math.floor(now) + 1.0)
+        return True
+
+    def _close(self, w: Wakeup) -> None:
+        self.open = False
+        self.left = 0

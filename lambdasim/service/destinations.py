@@ -54,11 +54,17 @@ class Destinations:
         self.queues = queues
         self.dispatchers: dict[str, AsyncDispatcher] = {}
 
-    def deliver(self, dest: Destination | DeadLetter, now: float) -> bool:
-        """Hand one record to ``dest`` at ``now``; True if it was accepted."""
+    def deliver(self, dest: Destination | DeadLetter, now: float, hop: int = 1) -> bool:
+        """Hand one record to ``dest`` at ``now``; True if it was accepted.
+
+        ``hop`` is the chain position of the invocation whose record this is; a function
+        destination starts its event one hop further, so that recursive loop detection can stop
+        the chain (:data:`~lambdasim.service.async_invoke.MAX_RECURSIVE_INVOCATIONS`). The
+        record is delivered either way: a stopped event fails on the receiving function.
+        """
         if dest.queue is not None:
             return self.queues[dest.queue].accept_record(now)
         fn = getattr(dest, "function", None)
         assert fn is not None
-        self.dispatchers[fn].accept(now, source="lambda")
+        self.dispatchers[fn].accept(now, source="lambda", hop=hop + 1)
         return True

@@ -19,8 +19,16 @@ tracking (aws-lambda-behaviour.md §4.5, §9, §10.3).
   after ``scale_in_points`` (15) consecutive points below 90 % of the target it scales in to
   the same formula; both bounded by [min, max]. The AAS alarm rules are documented on the
   Lambda page (§9); the step formula is AAS's target-tracking rule.
-* Billing: every enabled allocation is reported to the metrics (``on_enabled``); the cost module
-  rounds it up to 5-minute increments (§10.3).
+* Billing follows the *configured* value, not the allocated one. AWS bills PC "from the time
+  you enable it on your function until it is disabled, rounded up to the nearest five
+  minutes", priced by "the amount of concurrency that you configure"
+  (https://aws.amazon.com/lambda/pricing/, "Provisioned Concurrency Pricing"). So a raise is
+  billed from the instant it is configured (:meth:`ProvisionedPool.set_target`), through its
+  allocation lead time, and a decrease ends the billing of the removed part at once. Each
+  interval during which one value was configured is reported to the metrics once
+  (``on_enabled``), when the value changes or the run ends; the cost module rounds each up to
+  5-minute increments (§10.3). The pricing page does not say how a change of the value is
+  billed; this is issue 14's reading (one configuration per value, each rounded once).
 """
 
 from __future__ import annotations
@@ -89,7 +97,7 @@ class ProvisionedPool:
         self.busy = 0  # busy PC environments
         self.busy_area = 0.0  # ∫ busy dt, for the utilisation points of target tracking
         self._busy_last = 0.0
-        self._units: list[list[float]] = []  # [start, count] allocation segments, LIFO
+        self._since = 0.0  # when the configured value (target) last changed: billing (§10.3)
         self._set_allocated(0.0, config.initial, billed_init=False)
         self._set_target_level(0.0, config.initial)
         tt = config.target_tracking
@@ -160,7 +168,6 @@ class ProvisionedPool:
                     self.metrics.init_ms += billed_ms(svc.init_s())
                 self.idle.append(e)
                 level.up(now)
-            self._units.append([now, float(delta)])
         else:
             drop = -delta
             while drop and self.idle:
@@ -169,27 +176,22 @@ class ProvisionedPool:
             self.excess += drop
             for _ in range(-delta):
                 self.metrics.allocated.down(now)
-            self._close_units(now, -delta)
         self.allocated = value
         svc.set_provisioned(value)
 
-    def _close_units(self, now: float, count: float) -> None:
-        while count > 0 and self._units:
-            seg = self._units[-1]
-            k = min(count, seg[1])
-            self.metrics.on_enabled(seg[0], now, k)
-            seg[1] -= k
-            count -= k
-            if seg[1] <= 0:
-                self._units.pop()
-
     def close(self, horizon: float) -> None:
-        """End of the run: report the allocations still enabled (the wiring closes metrics)."""
-        for seg in self._units:
-            self.metrics.on_enabled(seg[0], horizon, seg[1])
-        self._units = []
+        """End of the run: bill the configuration still enabled (the wiring closes metrics)."""
+        if self.target > 0:
+            self.metrics.on_enabled(self._since, horizon, float(self.target))
+        self._since = horizon
 
     def _set_target_level(self, now: float, value: int) -> None:
+        # The configured value is what AWS bills (module docstring): the interval of the old
+        # value ends here, once, whatever the allocation is doing.
+        if value != self.target:
+            if self.target > 0:
+                self.metrics.on_enabled(self._since, now, float(self.target))
+            self._since = now
         level = self.metrics.target
         while self.target < value:
             level.up(now)

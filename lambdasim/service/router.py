@@ -4,6 +4,11 @@ A sync request that is throttled gets an immediate 429 (aws-lambda-behaviour.md 
 does not retry it. The caller may, like the AWS SDKs, with exponential backoff and full jitter
 (``client_retry``); the request's latency then includes its backoffs.
 
+Every sync attempt, first or retried, passes the account's requests-per-second quota
+(:class:`~lambdasim.service.concurrency.RequestRate`, one shared by every front door) before it
+reaches the invoke path; async events and event-source batches do not (the quotas page limits
+asynchronous invocations "based only on concurrency").
+
 Drivers hold one reusable :class:`~lambdasim.clock.Wakeup` each and schedule the next arrival
 when the current one fires, so a workload of any length costs one queue entry at a time:
 
@@ -27,7 +32,8 @@ from simpy.events import Timeout
 
 from lambdasim.clock import NORMAL, Wakeup
 from lambdasim.config import ClientRetry
-from lambdasim.records import OutcomeSink
+from lambdasim.records import OutcomeSink, ThrottleReason
+from lambdasim.service.concurrency import RequestRate
 from lambdasim.service.invoke import ADMITTED, FunctionService
 
 __all__ = [
@@ -38,6 +44,8 @@ __all__ = [
     "SyncFrontDoor",
     "SyncRecordedArrivals",
 ]
+
+_RATE = int(ThrottleReason.REQUESTS_PER_SECOND)
 
 
 class SyncFrontDoor:
@@ -53,6 +61,8 @@ class SyncFrontDoor:
         Caller-side retry policy for throttles.
     jitter : callable or None
         Uniform(0, 1) draws for the backoff jitter.
+    rate : RequestRate or None
+        The account's requests-per-second quota, shared by all front doors; None = no quota.
     """
 
     def __init__(
@@ -61,6 +71,7 @@ class SyncFrontDoor:
         service: FunctionService,
         retry: ClientRetry | None,
         jitter: Callable[[], float] | None,
+        rate: RequestRate | None = None,
     ) -> None:
         self.sim = sim
         self.service = service
@@ -68,6 +79,26 @@ class SyncFrontDoor:
         self.retry = retry
         self.jitter = jitter
         self.max_attempts = retry.max_attempts if retry is not None else 1
+        self.rate = rate if rate is not None else RequestRate(sim, None)
+
+    def attempt(
+        self, now: float, arrival: float, attempt: int, duration_s: float | None = None
+    ) -> None:
+        """Attempt number ``attempt`` at ``now`` of the request that arrived at ``arrival``.
+
+        The requests-per-second quota first (a 429 with its own reason, counted like any
+        throttle), then the invoke path; either 429 goes to :meth:`throttled`.
+        """
+        rate = self.rate
+        left = rate.left
+        if left > 0:
+            rate.left = left - 1
+        elif not rate.admit(now):
+            self.metrics.throttled(now, _RATE)
+            self.throttled(arrival, attempt, duration_s)
+            return
+        if self.service.invoke(now, arrival, None, None, duration_s) != ADMITTED:
+            self.throttled(arrival, attempt, duration_s)
 
     def throttled(self, arrival: float, attempt: int, duration_s: float | None = None) -> None:
         """Attempt number ``attempt`` of the request that arrived at ``arrival`` got a 429.
@@ -83,9 +114,7 @@ class SyncFrontDoor:
         delay = self.jitter() * min(retry.cap_s, retry.base_s * 2.0**attempt)
 
         def again(_ev: Any) -> None:
-            now = self.sim.now
-            if self.service.invoke(now, arrival, None, None, duration_s) != ADMITTED:
-                self.throttled(arrival, attempt + 1, duration_s)
+            self.attempt(self.sim.now, arrival, attempt + 1, duration_s)
 
         Timeout(self.sim, delay).callbacks.append(again)
 
@@ -97,7 +126,7 @@ def _times(blocks: Iterator[np.ndarray]) -> Iterator[float]:
 class SyncArrivals:
     """Feeds one sync workload's arrival times (seconds, in blocks) into its front door."""
 
-    __slots__ = ("door", "horizon", "invoke", "metrics", "times", "wake", "warmup")
+    __slots__ = ("door", "horizon", "invoke", "metrics", "rate", "times", "wake", "warmup")
 
     def __init__(
         self,
@@ -109,6 +138,7 @@ class SyncArrivals:
     ) -> None:
         self.door = door
         self.invoke = door.service.invoke
+        self.rate = door.rate
         self.metrics = metrics
         self.horizon = horizon
         self.warmup = metrics.warmup
@@ -126,8 +156,14 @@ class SyncArrivals:
         now = w.when
         if now >= self.warmup:
             self.metrics.arrivals += 1
-        if self.invoke(now, now) != ADMITTED:
-            self.door.throttled(now, 1)
+        rate = self.rate
+        left = rate.left
+        if left > 0:  # SyncFrontDoor.attempt, inlined while the quota's window has room
+            rate.left = left - 1
+            if self.invoke(now, now) != ADMITTED:
+                self.door.throttled(now, 1)
+        else:  # a window to open, or the quota used up: the door decides
+            self.door.attempt(now, now, 1)
         t = next(self.times, None)
         if t is not None and t < self.horizon:
             w.when = t  # w.at(t), inlined: this runs once per arrival
@@ -179,7 +215,7 @@ class SyncRecordedArrivals(_Recorded):
         End of the run, seconds.
     """
 
-    __slots__ = ("door", "invoke", "metrics", "warmup")
+    __slots__ = ("door", "metrics", "warmup")
 
     def __init__(
         self,
@@ -191,7 +227,6 @@ class SyncRecordedArrivals(_Recorded):
     ) -> None:
         super().__init__(sim, events, horizon, self._fire)
         self.door = door
-        self.invoke = door.service.invoke
         self.metrics = metrics
         self.warmup = metrics.warmup
 
@@ -199,9 +234,7 @@ class SyncRecordedArrivals(_Recorded):
         now = w.when
         if now >= self.warmup:
             self.metrics.arrivals += 1
-        d = self.duration
-        if self.invoke(now, now, None, None, d) != ADMITTED:
-            self.door.throttled(now, 1, d)
+        self.door.attempt(now, now, 1, self.duration)
         self.schedule_next()
 
 

@@ -3,7 +3,11 @@ message groups (aws-lambda-behaviour.md §7.3, §7.4, §7.6).
 
 * A received message is invisible until it is deleted or its visibility deadline passes; it
   then reappears with its receive count kept. If the count has reached ``max_receive_count``
-  it is moved to the ``redrive_to`` queue instead.
+  it is moved to the ``redrive_to`` queue instead. Every receive counts, whether or not the
+  consumer's invoke ran: a batch throttled until its deadline has used up a receive of each
+  of its messages (AWS, https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+  A message that is redriven without ever having been part of an admitted invoke is counted
+  in ``to_dlq_unprocessed`` as well as in ``to_dlq``.
 * A message older than ``retention_s`` is deleted by SQS (counted as expired, never silently
   lost). One wake-up at the oldest message's deadline applies retention in send order.
 * FIFO: messages of one group are received in order, and while a batch holds some of a group's
@@ -44,7 +48,7 @@ class QueueConsumer(Protocol):
 class Message:
     """One SQS message."""
 
-    __slots__ = ("group", "holder", "receives", "sent", "size_kb", "state")
+    __slots__ = ("group", "holder", "ran", "receives", "sent", "size_kb", "state")
 
     def __init__(self, sent: float, size_kb: float, group: Any) -> None:
         self.sent = sent
@@ -53,6 +57,8 @@ class Message:
         self.receives = 0
         self.state = VISIBLE
         self.holder: Any = None  # the batch that has it in flight
+        #: Part of an admitted invoke at least once (set when it comes back, see release).
+        self.ran = False
 
 
 def _take(
@@ -219,20 +225,39 @@ class SqsQueue:
         if n:
             self.metrics.on_delete_calls(now, math.ceil(n / 10))
 
-    def release(self, msgs: list[Message], holder: Any, now: float) -> None:
-        """The visibility timeout of ``holder``'s messages ran out: they reappear (or move on)."""
+    def release(self, msgs: list[Message], holder: Any, now: float, ran: bool = True) -> None:
+        """The visibility timeout of ``holder``'s messages ran out: they reappear (or move on).
+
+        Parameters
+        ----------
+        msgs : list of Message
+            The messages ``holder`` received; those it no longer holds are skipped.
+        holder : Any
+            The batch that received them.
+        now : float
+            The visibility deadline, s.
+        ran : bool
+            Whether an invoke of ``holder`` was admitted (its messages reached the handler).
+            A message redriven to the DLQ that was never in an admitted invoke is counted in
+            ``to_dlq_unprocessed``.
+        """
         cfg = self.config
         for m in reversed(msgs) if self.fifo else msgs:  # FIFO: keep order at the group front
             if m.holder is not holder or m.state != INFLIGHT:
                 continue
+            if ran:
+                # recorded only for messages that come back, not for every invoked one
+                m.ran = True
             self.metrics.not_visible.down(now)
             if now - m.sent >= cfg.retention_s:
                 self._expired(m)
             elif cfg.max_receive_count is not None and m.receives >= cfg.max_receive_count:
                 m.state = DONE
                 m.holder = None
-                if m.sent >= self.warmup:
+                if m.sent >= self.warmup:  # by the send time, like to_dlq
                     self.metrics.to_dlq += 1
+                    if not m.ran:
+                        self.metrics.to_dlq_unprocessed += 1
                 assert self.dlq is not None
                 self.dlq.send(now, m.size_kb, m.group)
             else:

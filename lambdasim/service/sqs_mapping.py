@@ -11,13 +11,25 @@
   failed items do (items fail independently at the function's ``error_rate``; without it the
   batch fails if any item fails). FIFO: the failed item and the rest of its group come back.
   A throttled invoke is retried by the poller, with backoff 1 s doubling up to 20 s, until the
-  visibility deadline; the messages then reappear.
+  visibility deadline; the messages then reappear with the receive they already counted, so
+  with a low ``max_receive_count`` they are redriven to the DLQ without ever having run
+  (AWS, "Handling errors for an SQS event source in Lambda",
+  https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+* **Reserved concurrency does not cap the mapping.** "Event source mappings don't account for
+  reserved concurrency and can process more messages off your queue than can be sent to your
+  function" (AWS Knowledge Center,
+  https://repost.aws/knowledge-center/lambda-sqs-scaling; the Lambda guide,
+  https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html, treats maximum and
+  reserved concurrency as independent settings and warns that Lambda may throttle messages
+  when reserved concurrency is below the mappings' maximum concurrency). The mapping scales by
+  its own rules below; reserved concurrency throttles its batches in the shared invoke path
+  like any other invoke.
 * **Scaling (on demand, since Nov 2023).** The mapping starts with 5 concurrent batches and,
   while messages are waiting and every slot is busy, adds 300 per minute (5 per second) up to
-  1,250, ``max_concurrency`` or the function's reserved concurrency, whichever is lowest.
-  ``legacy_ramp`` reproduces the earlier +60 per minute up to 1,000. Each second with a
-  throttle or a failed batch lowers the target by 10 % instead (AWS: "gradually reduces"
-  concurrency on errors and throttles; the factor is lambdasim's assumption). After a minute
+  1,250 or ``max_concurrency``, whichever is lower. ``legacy_ramp`` reproduces the earlier
+  +60 per minute up to 1,000. Each second with a throttle or a failed batch lowers the target
+  by 10 % instead, not below the starting 5 (AWS: "gradually reduces" concurrency on errors
+  and throttles; the factor is lambdasim's assumption). After a minute
   with nothing waiting it scales back by 5 per second to 5, and to 2 after 15 idle minutes
   when no ``max_concurrency`` is set (§7.1).
 * **Provisioned mode (Nov 2025).** Between ``min_pollers`` and ``max_pollers`` pollers, each
@@ -58,7 +70,7 @@ COLLECTING, INVOKING, RETRYING, FINISHED = 0, 1, 2, 3
 class Batch:
     """Messages one poller holds, from the first receive until they are deleted or returned."""
 
-    __slots__ = ("esm", "failed", "groups", "kb", "msgs", "opened", "state", "throttles")
+    __slots__ = ("esm", "failed", "groups", "kb", "msgs", "opened", "ran", "state", "throttles")
 
     def __init__(self, esm: SqsEventSourceMapping, opened: float) -> None:
         self.esm = esm
@@ -69,6 +81,8 @@ class Batch:
         self.groups: set[Any] = set()
         self.state = COLLECTING
         self.throttles = 0
+        #: An invoke of this batch was admitted: its messages reached the handler.
+        self.ran = False
 
     def on_invoke_done(self, outcome: int, end: float) -> None:
         """Called by the invoke path when the batch's invoke ends."""
@@ -95,21 +109,23 @@ class SqsEventSourceMapping:
         self.uniform = uniform
         self.error_rate = service.execution.error_rate
         self.provisioned = isinstance(config.mode, ProvisionedMode)
-        caps = [1000 if config.legacy_ramp else 1250]
-        if config.max_concurrency is not None:
-            caps.append(config.max_concurrency)
-        if service.reserved is not None:
-            caps.append(max(service.reserved, 1))
+        # The mapping's own limits only: reserved concurrency is not one of them (AWS: event
+        # source mappings "don't account for reserved concurrency"); it throttles in invoke.
         if self.provisioned:
             assert isinstance(config.mode, ProvisionedMode)
             pp = config.mode.provisioned
-            caps = [min(20000, pp.max_pollers * 10), *caps[1:]]
+            # 10 concurrent invokes per poller, 20,000 at most (§7.5); max_concurrency is
+            # mutually exclusive with provisioned mode (checked by the config)
+            cap = min(20000, pp.max_pollers * 10)
             self.floor = float(pp.min_pollers * 10)
             self.ramp_per_s = 1000.0 / 60.0
         else:
+            cap = 1000 if config.legacy_ramp else 1250
+            if config.max_concurrency is not None:
+                cap = min(cap, config.max_concurrency)
             self.floor = 5.0
             self.ramp_per_s = (60.0 if config.legacy_ramp else 300.0) / 60.0
-        self.cap = float(min(caps))
+        self.cap = float(cap)
         self.target = min(self.floor, self.cap)
         self.held = 0  # batches held (collecting, invoking or retrying)
         self.collecting: Batch | None = None
@@ -221,6 +237,7 @@ class SqsEventSourceMapping:
         error = bool(b.failed) and not self.config.report_batch_item_failures
         b.state = INVOKING
         if self.service.invoke(now, b.opened, b, error) == ADMITTED:
+            b.ran = True
             return
         # throttled: the poller keeps the batch and retries until the visibility deadline
         b.state = RETRYING
@@ -272,7 +289,9 @@ class SqsEventSourceMapping:
 
     def _visibility_expired(self, b: Batch, _event: object = None) -> None:
         now = self.sim.now
-        self.queue.release(b.msgs, b, now)
+        # a batch whose invokes were all throttled (or that never left its window) returns
+        # messages that never ran: redriven, they count in to_dlq_unprocessed
+        self.queue.release(b.msgs, b, now, ran=b.ran)
         if b.state == RETRYING:  # gave up retrying throttles: the slot is free again
             self._finish(b, now)
         if b.state == FINISHED:

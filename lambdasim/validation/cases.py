@@ -9,9 +9,7 @@ are out-of-sample checks of the model.
 
 from __future__ import annotations
 
-import json
 import math
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,8 @@ import pandas as pd
 
 import lambdasim.workload  # noqa: F401  (registers the trace expander that configs may use)
 from lambdasim import theory
-from lambdasim.config import Scenario
-from lambdasim.results.run import RunResult
-from lambdasim.simulation import run
+from lambdasim.validation.common import binomial_se, run_case
+from lambdasim.validation.probes import cirrus_probes, cloudbench_probes
 from lambdasim.validation.report import Row
 
 __all__ = ["CASES", "default_data_dir", "run_validation"]
@@ -50,15 +47,6 @@ def default_data_dir() -> Path:
     return here if here.is_dir() else Path.cwd() / "tests" / "data"
 
 
-def _run(data: dict[str, Any], seed: int, trace: bool = False) -> RunResult:
-    sc = Scenario.from_dict({"name": "validation", "seed": seed, **data})
-    return run(sc, trace=trace, progress=False)
-
-
-def _binomial_se(p: float, n: int) -> float:
-    return math.sqrt(max(p * (1.0 - p), 0.0) / n) if n else math.nan
-
-
 def _simfaas(rate: float) -> float | None:
     for r, v in SIMFAAS_P_COLD.items():
         if abs(r - rate) < 5e-6:
@@ -80,7 +68,7 @@ def pacs_logs(data: Path, quick: bool) -> list[Row]:
         cold = log["is_cold"].astype(bool).to_numpy()
         rt = log["client_elapsed_time"].to_numpy(dtype=float)
         warm_s, cold_s = float(rt[~cold].mean()), float(rt[cold].mean())
-        res = _run(
+        res = run_case(
             {
                 "horizon_s": span + 60.0,
                 "warmup_s": span / 4.0,
@@ -113,7 +101,7 @@ def pacs_logs(data: Path, quick: bool) -> list[Row]:
                 metric="P(cold), last 3/4",
                 measured=float(cold[late].mean()),
                 simulated=float(f["cold_starts"] / f["invocations"]),
-                se=_binomial_se(float(cold[late].mean()), n),
+                se=binomial_se(float(cold[late].mean()), n),
                 simfaas=_simfaas(round(rate, 6)),
                 pacsltk=model.p_cold,
                 parameters=(
@@ -138,7 +126,7 @@ def pacs_summaries(data: Path, quick: bool) -> list[Row]:
         cold_s = float(e["ServiceTimeCold"]) / 1000.0
         n_target = 5_000 if quick else 40_000
         horizon = max(28 * 3600.0, n_target / rate)
-        res = _run(
+        res = run_case(
             {
                 "horizon_s": horizon,
                 "warmup_s": 7 * 3600.0,  # the authors' first quarter of a 28-h run
@@ -175,7 +163,7 @@ def pacs_summaries(data: Path, quick: bool) -> list[Row]:
                 metric="P(cold)",
                 measured=float(e["ColdStartProbability"]),
                 simulated=p,
-                se=_binomial_se(p, int(f["invocations"])),
+                se=binomial_se(p, int(f["invocations"])),
                 simfaas=_simfaas(round(rate, 6)),
                 pacsltk=model.p_cold,
                 parameters=params,
@@ -194,114 +182,6 @@ def pacs_summaries(data: Path, quick: bool) -> list[Row]:
     return rows
 
 
-# ------------------------------------------------------------------------------ keep-alive probes
-
-INIT_S = 0.2
-HANDLER_S = 0.1
-
-
-def probe(era: str, gaps_s: np.ndarray, spacing_s: float, seed: int) -> np.ndarray:
-    """One request, an idle gap, one probe, for every gap (s); the probes' cold flags.
-
-    Pairs are ``spacing_s`` apart, more than the longest keep-alive, so every pair starts on a
-    new environment: the probe is cold exactly when the environment was reclaimed in the gap.
-    """
-    t0 = np.arange(len(gaps_s)) * spacing_s + 1.0
-    first_end = t0 + INIT_S + HANDLER_S
-    times = np.sort(np.concatenate([t0, first_end + gaps_s]))
-    with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / "probes.csv"
-        p.write_text("timestamp\n" + "".join(f"{t!r}\n" for t in times.tolist()), encoding="utf-8")
-        res = _run(
-            {
-                "horizon_s": float(times[-1] + 10.0),
-                "functions": {
-                    "f": {
-                        "duration": {"dist": "constant", "value_s": HANDLER_S},
-                        "cold_start": {"dist": "constant", "value_s": INIT_S},
-                        "keep_alive_s": {"preset": era},
-                        "timeout_s": 10,
-                    }
-                },
-                "workloads": [{"target": "f", "arrivals": {"kind": "trace", "path": str(p)}}],
-            },
-            seed=seed,
-            trace=True,
-        )
-    log = res.invocations
-    assert log is not None
-    order = np.argsort(np.asarray(log["start_s"], dtype=float), kind="stable")
-    cold = np.asarray(log["cold"], dtype=bool)[order]
-    return cold[1::2]
-
-
-def cirrus_probes(data: Path, quick: bool) -> list[Row]:
-    """CIRRUS 2025 AWS keep-alive probes: P(cold | idle gap) with the aws-2025 preset."""
-    measured: dict[float, tuple[int, int]] = {}
-    for name in ("results_big_step.json", "results_small_step.json"):
-        raw = json.loads((data / "cirrus2025-keepalive" / name).read_text(encoding="utf-8"))
-        for k, v in raw.items():
-            measured[float(k)] = (int(v["cold"]), int(v["cold"]) + int(v["warm"]))
-    gaps = np.array(sorted(measured))
-    n = 200 if quick else 1000
-    x = np.repeat(gaps, n)
-    np.random.default_rng(5).shuffle(x)
-    cold = probe("aws-2025", x, spacing_s=1200.0, seed=11)
-    rows = []
-    for g in gaps:
-        c, m = measured[g]
-        p = float(cold[x == g].mean())
-        rows.append(
-            Row(
-                dataset=f"CIRRUS 2025 keep-alive probes: idle {g:g} s ({m} probes)",
-                metric="P(cold)",
-                measured=c / m,
-                simulated=p,
-                se=_binomial_se(p, n),
-                parameters=(
-                    f"aws-2025 keep-alive preset, fitted to these probes "
-                    f"(scripts/derive_calibration.py); {n} simulated probes per gap"
-                ),
-            )
-        )
-    return rows
-
-
-def cloudbench_probes(data: Path, quick: bool) -> list[Row]:
-    """cloudbench 2019 idle-time scatter: P(cold) per 10-minute bin with the aws-2019 preset."""
-    raw = json.loads(
-        (data / "cloudbench2019" / "coldstart_aws_scatter.json").read_text(encoding="utf-8")
-    )
-    idle = np.array([p[0] for p in raw["points"]], dtype=float)  # minutes
-    is_cold = np.array(["blue" in p[2] for p in raw["points"]])
-    b = np.floor(idle / 10).astype(int)
-    n_meas = np.bincount(b, minlength=9)[:9]
-    c_meas = np.bincount(b, weights=is_cold, minlength=9)[:9]
-    n = 1800 if quick else 9000
-    x = np.random.default_rng(7).uniform(0.0, 90.0, n) * 60.0
-    cold = probe("aws-2019", x, spacing_s=10300.0, seed=11)
-    bins = np.floor(x / 600.0).astype(int)
-    rows = []
-    for i in range(9):
-        sel = bins == i
-        p = float(cold[sel].mean())
-        rows.append(
-            Row(
-                dataset=f"cloudbench 2019 idle-time probes: {10 * i}–{10 * i + 10} min "
-                f"({int(n_meas[i])} probes)",
-                metric="P(cold)",
-                measured=float(c_meas[i] / n_meas[i]),
-                simulated=p,
-                se=_binomial_se(p, int(sel.sum())),
-                parameters=(
-                    "aws-2019 keep-alive preset, fitted to this scatter "
-                    f"(scripts/derive_calibration.py); {n} simulated probes, uniform 0–90 min"
-                ),
-            )
-        )
-    return rows
-
-
 # ------------------------------------------------------------------------------ Azure 2019
 
 
@@ -315,7 +195,7 @@ def azure_replay(data: Path, quick: bool) -> list[Row]:
     arrivals: dict[str, Any] = {"kind": "trace", "format": "azure2019", "path": str(d)}
     if quick:
         arrivals.update(sample=20, sample_seed=1)  # 20 functions drawn at random
-    res = _run(
+    res = run_case(
         {
             "horizon_s": 480 * 60.0,
             "output": {"timeseries_step_s": 600.0},
@@ -360,7 +240,7 @@ def closed_forms(data: Path, quick: bool) -> list[Row]:
     k = 0.1 if quick else 1.0
     rows = []
     # Erlang-B: reserved concurrency 10, offered load 8 (λ = 80/s, exponential 0.1 s)
-    res = _run(
+    res = run_case(
         {
             "horizon_s": 4000.0 * k,
             "warmup_s": 100.0,
@@ -385,14 +265,14 @@ def closed_forms(data: Path, quick: bool) -> list[Row]:
             "throttle fraction",
             theory.erlang_b(8.0, 10),
             p,
-            se=_binomial_se(p, f["invocations"]),
+            se=binomial_se(p, f["invocations"]),
             parameters="theory rows: parameters as stated per case (no data)",
         )
     )
     # M/G/inf: λ = 50/s, lognormal p50 0.1 s, p99 0.5 s; mean concurrency λE[S]
     mu, sigma = math.log(0.1), math.log(5.0) / 2.326347874040841
     mean_s = math.exp(mu + sigma**2 / 2)
-    res = _run(
+    res = run_case(
         {
             "horizon_s": 4000.0 * k,
             "warmup_s": 100.0,
@@ -420,7 +300,7 @@ def closed_forms(data: Path, quick: bool) -> list[Row]:
     # Mahmoudi–Khazaei / SimFaaS: λ = 0.9/s, warm 1.991 s (exp.), INIT 0.253 s, T = 600 s
     model = theory.steady_state_cold_start(0.9, 1.991, 2.244, 600.0)
     horizon = 5.0e5 if quick else 5.0e6
-    res = _run(
+    res = run_case(
         {
             "horizon_s": horizon + 20_000.0,
             "warmup_s": 20_000.0,
@@ -449,7 +329,7 @@ def closed_forms(data: Path, quick: bool) -> list[Row]:
             "P(cold)",
             model.p_cold,
             p,
-            se=_binomial_se(p, f["invocations_run"]),
+            se=binomial_se(p, f["invocations_run"]),
             simfaas=SIMFAAS_STEADY["p_cold"],
             pacsltk=model.p_cold,
             parameters="theory rows: parameters as stated per case (no data)",

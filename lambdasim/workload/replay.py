@@ -32,12 +32,15 @@ def recorded_duration_factor(fn: Function, recorded_mb: int | None) -> float:
     """Multiplier for durations recorded at ``recorded_mb`` when run at ``fn.memory_mb``.
 
     The memory-scaling rule of the function (aws-lambda-behaviour.md §3): its ``cpu_bound``
-    fraction scales with the vCPU share ``min(memory/1769, 6)``. 1.0 when the recorded memory
-    is unknown (durations are taken as measured at the function's memory) or ``cpu_bound`` is 0.
+    fraction scales with the usable vCPUs ``min(memory/1769, 6, threads)`` (``duration.threads``).
+    1.0 when the recorded memory is unknown (durations are taken as measured at the function's
+    memory) or ``cpu_bound`` is 0.
     """
     if recorded_mb is None:
         return 1.0
-    return cpu_duration_factor(fn.duration.cpu_bound, recorded_mb, fn.memory_mb)
+    return cpu_duration_factor(
+        fn.duration.cpu_bound, recorded_mb, fn.memory_mb, fn.duration.threads
+    )
 
 
 def _pairs(blocks: Iterator[EventBlock], factor: float) -> Iterator[tuple[float, float | None]]:

@@ -147,7 +147,7 @@ def scenario_dicts(draw: st.DrawFn) -> dict[str, Any]:
         fn: dict[str, Any] = {
             "duration": draw(_duration()),
             "cold_start": draw(_cold_start()),
-            "timeout_s": draw(_nice_or([1.0, 2.0, 3.0], st.floats(1.0, 5.0))),
+            "timeout_s": draw(_nice_or([1.0, 2.0, 3.0], st.integers(1, 5).map(float))),
             "memory_mb": draw(
                 st.sampled_from([128, 256, 512, 1024, 1769, 3008, 10240]) | st.integers(128, 10240)
             ),

@@ -252,3 +252,88 @@ def test_async_trace_durations_are_used_for_every_attempt(tmp_path: Any) -> None
     got = sorted(zip(log["arrival_s"], log["duration_s"], strict=True))
     # two attempts per event (1 retry), each with the event's recorded duration
     assert got == [(1.0, 0.25), (1.0, 0.25), (2.0, 1.5), (2.0, 1.5), (3.0, 0.75), (3.0, 0.75)]
+
+
+def _self_loop(**kw: Any) -> dict[str, Any]:
+    # 1-s invokes whose on-success destination is the function itself: a recursive loop
+    return fn(
+        duration={"dist": "constant", "value_s": 1.0},
+        **{"async": {"on_success": {"function": "f"}, "dead_letter": {"queue": "dlq"}}},
+        **kw,
+    )
+
+
+def test_recursive_loop_is_stopped_after_16_invocations(trace_csv: Any) -> None:
+    # AWS: "If a function is invoked by the same triggering event more than 16 times, Lambda will
+    # stop the next invocation and sends the event to a Dead-Letter Queue or on-failure
+    # destination" (What's New 2023-07-13; Lambda guide "invocation-recursion")
+    res = run_async(trace_csv, [0.0, 0.5], {"f": _self_loop()}, horizon_s=100.0, queues={"dlq": {}})
+    a = res.functions["f"]["async"]
+    log = res.invocations
+    assert log is not None
+    starts = sorted(log["start_s"])
+    # each event runs at 0, 1, ..., 15 s (and 0.5 ... 15.5 s): 16 invocations, then stops
+    assert starts == sorted([float(k) for k in range(16)] + [k + 0.5 for k in range(16)])
+    assert a["succeeded"] == 32 and a["attempts"] == 32 and a["retries"] == 0
+    assert a["failure_reasons"]["RecursiveInvocationDetected"] == 2
+    assert a["to_dlq"] == 2 and res.queues["dlq"]["sent"] == 2
+    # the 17th invocation of each chain was accepted (a destination record) and failed at once
+    assert a["events_received"] == 2 * 17
+    assert a["sources"] == {"s3": 2, "lambda": 32}
+    dlq = series(res, "queue:dlq", "NumberOfMessagesSent")
+    assert dlq[0] == 2 and sum(dlq) == 2  # both at 16 and 16.5 s, in the first minute
+    assert conserved(a)
+
+
+def test_recursive_loop_allow_keeps_going_until_the_horizon(trace_csv: Any) -> None:
+    res = run_async(
+        trace_csv,
+        [0.0],
+        {"f": _self_loop(recursive_loop="allow")},
+        horizon_s=100.0,
+        queues={"dlq": {}},
+    )
+    a = res.functions["f"]["async"]
+    log = res.invocations
+    assert log is not None
+    # one invocation a second: 0 ... 98 s finished, the one started at 99 s is running at 100 s
+    assert sorted(log["start_s"]) == [float(k) for k in range(99)]
+    assert a["succeeded"] == 99 and a["in_flight_end"] == 1
+    assert a["failure_reasons"]["RecursiveInvocationDetected"] == 0 and a["to_dlq"] == 0
+    assert conserved(a)
+
+
+def test_recursive_loop_counts_the_chain_across_functions(trace_csv: Any) -> None:
+    # a -> b -> a -> ...: invocations 1, 3, ..., 15, 17 are a's and 2, 4, ..., 16 b's. a allows
+    # recursion, so its invocation 17 runs; b terminates, so invocation 18 (b's) is stopped and
+    # goes to b's failure path: the setting of the function that would be invoked decides.
+    def link(nxt: str, **kw: Any) -> dict[str, Any]:
+        return fn(
+            duration={"dist": "constant", "value_s": 1.0},
+            **{"async": {"on_success": {"function": nxt}, "on_failure": {"queue": "q"}}},
+            **kw,
+        )
+
+    functions = {"a": link("b", recursive_loop="allow"), "b": link("a")}
+    res = run_async(trace_csv, [0.0], functions, horizon_s=100.0, queues={"q": {}})
+    a, b = res.functions["a"]["async"], res.functions["b"]["async"]
+    assert (a["succeeded"], b["succeeded"]) == (9, 8)
+    assert a["failure_reasons"]["RecursiveInvocationDetected"] == 0
+    assert b["failure_reasons"]["RecursiveInvocationDetected"] == 1 and b["to_on_failure"] == 1
+    assert res.queues["q"]["sent"] == 1
+
+
+def test_stopped_chain_invokes_no_on_failure_function(trace_csv: Any) -> None:
+    # on-success and on-failure both lead back to f: after the stop, Lambda's invoke of the
+    # on-failure function would be the chain's next invocation, refused (RecursiveInvocation-
+    # Exception), so the record counts as a destination delivery failure and the chain ends
+    f = fn(
+        duration={"dist": "constant", "value_s": 1.0},
+        **{"async": {"on_success": {"function": "f"}, "on_failure": {"function": "f"}}},
+    )
+    res = run_async(trace_csv, [0.0], {"f": f}, horizon_s=100.0)
+    a = res.functions["f"]["async"]
+    assert a["succeeded"] == 16 and a["events_received"] == 17
+    assert a["failure_reasons"]["RecursiveInvocationDetected"] == 1
+    assert a["destination_delivery_failures"] == 1 and a["dropped"] == 1
+    assert conserved(a)

@@ -152,6 +152,9 @@ def fn_cfg(**kw: Any) -> dict[str, Any]:
         ({"memory_mb": 20000}, ["memory_mb", "memory limit", "10240"]),
         ({"memory_mb": 64}, ["memory_mb", "memory limit", "128"]),
         ({"timeout_s": 901}, ["timeout_s", "timeout limit", "900"]),
+        ({"timeout_s": 2.5}, ["timeout_s", "2.5", "whole number of seconds"]),
+        ({"package_type": "image", "package_mb": 10241}, ["package_mb", "10 GB", "image"]),
+        ({"package_type": "oci"}, ["package_type", "zip", "image"]),
         ({"ephemeral_storage_mb": 256}, ["ephemeral_storage_mb", "ephemeral storage", "512"]),
         ({"package_mb": 251}, ["package_mb", "250 MB unzipped"]),
         ({"runtime": "cobol9"}, ["runtime", "unknown runtime"]),
@@ -171,6 +174,19 @@ def test_limits_are_clear_errors(kw: dict[str, Any], words: list[str]) -> None:
         assert w in msg, (w, msg)
 
 
+def test_whole_second_timeouts_and_image_packages_load() -> None:
+    # AWS: timeout in 1-s increments (Lambda guide "configuration-timeout"); dumped configs
+    # write 10.0, so a whole float loads too. Images lift the 250 MB zip limit to 10 GB.
+    for t in (1, 10, 10.0, 900):
+        sc = scenario(
+            functions={"f": fn_cfg(timeout_s=t, package_type="image", package_mb=251)},
+            workloads=[{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 1}}],
+        )
+        f = sc.functions["f"]
+        assert f.timeout_s == float(t) and f.package_type == "image" and f.package_mb == 251
+        assert ls.loads(sc.to_yaml()).functions["f"].timeout_s == float(t)
+
+
 def test_defaults_unchanged_without_new_keys() -> None:
     sc = scenario(
         functions={"f": fn_cfg()},
@@ -178,30 +194,37 @@ def test_defaults_unchanged_without_new_keys() -> None:
     )
     f = sc.functions["f"]
     assert f.runtime is None and f.package_mb is None and f.vpc is False
+    assert f.package_type == "zip" and f.recursive_loop == "terminate"
     assert f.keep_alive_s.build() == ls.dists.Constant(600.0)
     assert f.cold_start_dist() == ls.dists.LogNormal.from_percentiles(0.300, 1.000)
 
 
 def test_power_curve_cpu_bound_monotone_io_bound_flat() -> None:
     mems = [128, 256, 512, 1024, 1769, 3008, 5120, 10240]
-    cpu = ls.power_curve(
-        {
-            "duration": {
-                "dist": "lognormal",
-                "p50_s": 1.0,
-                "p99_s": 3.0,
-                "memory_ref_mb": 1769,
-                "cpu_bound": 1.0,
-            }
-        },
-        mems,
-    )
+    spec = {
+        "dist": "lognormal",
+        "p50_s": 1.0,
+        "p99_s": 3.0,
+        "memory_ref_mb": 1769,
+        "cpu_bound": 1.0,
+    }
+    # six threads use every allocated vCPU (parallel code, Lambda guide "configuration-memory")
+    cpu = ls.power_curve({"duration": {**spec, "threads": 6}}, mems)
     d = cpu["duration_mean_s"].to_numpy()
     assert np.all(np.diff(d) < 0)
     # all-CPU work below 6 vCPUs: duration × memory is constant: GB-s moves by 1-ms rounding only
     gbs = cpu["gb_s"].to_numpy()
     assert np.allclose(gbs, gbs[0], rtol=0.01)
     assert cpu["speedup"].iloc[-1] == pytest.approx(10240 / 128, rel=1e-9)
+    assert np.array_equal(cpu["usable_vcpus"], cpu["vcpu_share"])
+    # one thread (the default): no faster above 1,769 MB (one vCPU), so it only costs more
+    one = ls.power_curve({"duration": spec}, mems)
+    above = one[one.memory_mb >= 1769]
+    assert np.all(above["duration_mean_s"].to_numpy() == above["duration_mean_s"].iloc[0])
+    assert np.all(np.diff(above["cost_usd"].to_numpy()) > 0)
+    assert np.array_equal(one["usable_vcpus"], np.minimum(one["vcpu_share"], 1.0))
+    below = one.memory_mb <= 1769
+    assert np.array_equal(one[below]["duration_mean_s"], cpu[below]["duration_mean_s"])
     io = ls.power_curve(
         {"duration": {"dist": "constant", "value_s": 0.25, "memory_ref_mb": 1024, "cpu_bound": 0}},
         mems,
@@ -267,3 +290,89 @@ def test_validate_warns_above_the_50_mb_zip_upload_limit() -> None:
 
     assert "functions.f.package_mb" in warnings(60.0)
     assert "functions.f.package_mb" not in warnings(50.0)
+
+
+# --------------------------------------------------------------------------- cold-start profiles
+
+#: aws-2025-2026.md §2: maxday/lambda-perf, 2025-12-21, mean Init Duration of 10 cold starts of a
+#: hello-world function, ms, typed from the table. (family, architecture) -> (row, mean ms).
+#: These are the rows each family's ``profile: minimal`` is built from.
+LAMBDA_PERF_ROWS = {
+    ("python", "x86_64"): ("python3.13 512 MB", 102.0),
+    ("python", "arm64"): ("python3.13 512 MB", 91.0),
+    ("nodejs", "arm64"): ("nodejs22.x 512 MB", 118.0),
+    ("java", "x86_64"): ("java21 128 MB", 262.0),
+    ("dotnet", "arm64"): ("dotnet8 256 MB", 262.0),
+    ("go", "x86_64"): ("go provided.al2023 256 MB", 51.0),
+    ("go", "arm64"): ("go provided.al2023 256 MB", 40.0),
+    ("rust", "arm64"): ("rust provided.al2023 256 MB", 14.0),
+}
+#: Architectures the table lacks for the family's runtime, derived with the arm64 factor 0.8,
+#: checked against the nearest row of the same family and architecture where the table has one.
+DERIVED = {
+    ("nodejs", "x86_64"): ("nodejs", "arm64", ("nodejs20.x 512 MB", 142.0)),
+    ("java", "arm64"): ("java", "x86_64", ("java17 512 MB", 184.0)),
+    ("dotnet", "x86_64"): ("dotnet", "arm64", None),
+    ("rust", "x86_64"): ("rust", "arm64", None),
+}
+
+
+def minimal(family: str, arch: str) -> ls.dists.LogNormal:
+    sc = scenario(
+        functions={"f": fn_cfg(cold_start={"preset": family, "profile": "minimal"})},
+        workloads=[{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 1}}],
+    )
+    d = sc.replace({"functions.f.architecture": arch}).functions["f"].cold_start_dist()
+    assert isinstance(d, ls.dists.LogNormal)
+    return d
+
+
+@pytest.mark.parametrize(("family", "arch"), list(LAMBDA_PERF_ROWS))
+def test_minimal_median_within_30_percent_of_lambda_perf(family: str, arch: str) -> None:
+    row, mean_ms = LAMBDA_PERF_ROWS[(family, arch)]
+    d = minimal(family, arch)
+    median_ms = math.exp(d.mu) * 1000.0
+    assert abs(median_ms / mean_ms - 1.0) <= 0.30, (row, median_ms, mean_ms)
+    # the assumption for the spread: the lognormal's mean is the measured mean, and its p99/p50
+    # is the typical preset's of the family
+    assert d.mean * 1000.0 == pytest.approx(mean_ms, rel=1e-12)
+    p50, p99 = coldstart.COLD_START_PRESETS[family]
+    assert d.sigma == pytest.approx(math.log(p99 / p50) / ls.dists.Z99, rel=1e-12)
+
+
+@pytest.mark.parametrize(("family", "arch"), list(DERIVED))
+def test_minimal_missing_architecture_derived_with_the_arm64_factor(family: str, arch: str) -> None:
+    _, other, near = DERIVED[(family, arch)]
+    _, measured_ms = LAMBDA_PERF_ROWS[(family, other)]
+    want_ms = measured_ms * 0.8 if arch == "arm64" else measured_ms / 0.8
+    d = minimal(family, arch)
+    assert d.mean * 1000.0 == pytest.approx(want_ms, rel=1e-12)
+    assert coldstart.minimal_init_mean_s(family, arch)[1] is True  # flagged as derived
+    if near is not None:
+        row, near_ms = near
+        assert abs(math.exp(d.mu) * 1000.0 / near_ms - 1.0) <= 0.30, (row, d)
+
+
+def test_profiles_typical_is_the_default_and_unchanged() -> None:
+    base = fn_cfg(cold_start={"preset": "python"})
+    sc = scenario(
+        functions={"f": base},
+        workloads=[{"target": "f", "arrivals": {"kind": "poisson", "rate_per_s": 1}}],
+    )
+    cs = sc.functions["f"].cold_start
+    assert isinstance(cs, ls.config.ColdStartPreset) and cs.profile == "typical"
+    assert sc.functions["f"].cold_start_dist() == ls.dists.LogNormal.from_percentiles(0.3, 1.0)
+    # minimal functions start faster than production-like ones, except dotnet: the typical
+    # preset is Native AOT, lambda-perf's dotnet8 the managed runtime (about the same median)
+    for family in coldstart.MINIMAL_INIT_MS:
+        for arch in ("x86_64", "arm64"):
+            typ = coldstart.preset_percentiles(family, arch, "typical")
+            mini = coldstart.preset_percentiles(family, arch, "minimal")
+            if family == "dotnet":
+                assert 0.8 < mini[0] / typ[0] < 1.1, arch
+            else:
+                assert 1.5 < typ[0] / mini[0] < 15 and mini[1] < typ[1], (family, arch)
+    with pytest.raises(ls.ConfigError, match="java-snapstart"):
+        sc.replace({"functions.f.cold_start": {"preset": "java-snapstart", "profile": "minimal"}})
+    with pytest.raises(ls.ConfigError, match=r"functions\.f\.cold_start"):
+        sc.replace({"functions.f.cold_start": {"preset": "python", "profile": "hello"}})

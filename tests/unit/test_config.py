@@ -166,9 +166,17 @@ def test_memory_scaling_of_duration() -> None:
     assert f.duration_factor() == 1.0
     f2 = sc.replace({"functions.api.memory_mb": 1024}).functions["api"]
     assert f2.duration_factor() == pytest.approx(0.5 * 512 / 1024 + 0.5)
-    # beyond 6 vCPUs (10,240 MB) nothing more: share capped at 6
+    # single-threaded (duration.threads defaults to 1): one vCPU at most, reached at 1,769 MB
+    # (Lambda guide "configuration-memory"), so 10,240 MB is no faster than 1,769 MB
     f3 = sc.replace({"functions.api.memory_mb": 10240}).functions["api"]
-    assert f3.duration_factor() == pytest.approx(0.5 * (512 / 1769) / min(10240 / 1769, 6) + 0.5)
+    assert f3.duration.threads == 1
+    assert f3.duration_factor() == pytest.approx(0.5 * (512 / 1769) / 1.0 + 0.5)
+    f4 = sc.replace({"functions.api.memory_mb": 1769}).functions["api"]
+    assert f3.duration_factor() == f4.duration_factor()
+    # six threads use every allocated vCPU: 10,240 / 1,769 = 5.79 (share capped at 6)
+    f6 = sc.replace({"functions.api.memory_mb": 10240, "functions.api.duration.threads": 6})
+    got = f6.functions["api"].duration_factor()
+    assert got == pytest.approx(0.5 * (512 / 1769) / min(10240 / 1769, 6) + 0.5)
 
 
 def test_load_reports_missing_file(tmp_path: Path) -> None:

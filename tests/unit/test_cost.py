@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import lambdasim as ls
+from lambdasim import Scenario
 from lambdasim import cost as costmod
 from lambdasim.cost import (
     DEFAULT_TABLE,
@@ -192,6 +195,74 @@ def test_init_rule_by_table_date() -> None:
     assert run_cost([t], new).loc["f", "duration_usd"] == pytest.approx(
         12.5 * tier_price(new, "x86_64", 0), rel=1e-12
     )
+
+
+def test_init_billed_always_counts_under_old_tables() -> None:
+    # Custom runtimes and container images paid for INIT before 2025-08-01 (AWS Compute Blog,
+    # "AWS Lambda standardizes billing for INIT phase", Apr 2025): their delta counts under
+    # the 2025-06 table as under 2026-11.
+    old, new = load_table("aws-lambda@2025-06"), load_table("aws-lambda@2026-11")
+    t = BillingTotals("f", "x86_64", 1024, 10, 10_000, 2_500, 3600.0, init_billed_always=True)
+    assert billed_gb_s(t, old) == 12.5
+    assert billed_gb_s(t, new) == 12.5
+
+
+def _init_run(table: str) -> ls.RunResult:
+    # One cold start each: 100-ms handler, 500-ms INIT, 1,024 MB. Billed without INIT 100 ms
+    # (0.1 GB-s), with it ceil(600) ms (0.6 GB-s).
+    def f(**kw: Any) -> dict[str, Any]:
+        return {
+            "memory_mb": 1024,
+            "duration": {"dist": "constant", "value_s": 0.1},
+            "cold_start": {"dist": "constant", "value_s": 0.5},
+            **kw,
+        }
+
+    functions = {
+        "custom": f(runtime="provided.al2023"),
+        "image": f(package_type="image", runtime="python3.12"),
+        "python": f(runtime="python3.12"),
+    }
+    sc = Scenario.from_dict(
+        {
+            "name": "init-billing",
+            "seed": 1,
+            "horizon_s": 10.0,
+            "functions": functions,
+            "workloads": [
+                {"target": n, "arrivals": {"kind": "constant", "rate_per_s": 0.2}}
+                for n in functions
+            ],
+            "pricing": {"table": table},
+        }
+    )
+    return ls.run(sc, progress=False)
+
+
+def test_init_billing_before_2025_08_by_runtime_and_package() -> None:
+    # aws-lambda@2025-06 (before the change): the provided.al2023 function and the container
+    # image pay for INIT, the python zip function does not; under 2026-11 all three do.
+    old = _init_run("aws-lambda@2025-06")
+    assert {n: f["cold_starts"] for n, f in old.functions.items()} == dict.fromkeys(
+        ("custom", "image", "python"), 1
+    )
+    assert {n: f["billed_gb_s"] for n, f in old.functions.items()} == {
+        "custom": pytest.approx(0.6),
+        "image": pytest.approx(0.6),
+        "python": pytest.approx(0.1),
+    }
+    new = old.cost_with(table="aws-lambda@2026-11")["billed_gb_s"].to_dict()
+    assert new == {n: pytest.approx(0.6) for n in ("custom", "image", "python")}
+    assert _init_run("aws-lambda@2026-11").functions["python"]["billed_gb_s"] == pytest.approx(0.6)
+    price = tier_price(load_table("aws-lambda@2025-06"), "x86_64", 0)
+    cost = old.cost["duration_usd"]
+    assert cost["custom"] == pytest.approx(0.6 * price, rel=1e-12)
+    assert cost["python"] == pytest.approx(0.1 * price, rel=1e-12)
+
+
+def test_totals_reject_negative_pc_gb_s() -> None:
+    with pytest.raises(ValueError, match="pc_enabled_gb_s"):
+        BillingTotals("f", "x86_64", 1024, 0, 0, 0, 1.0, pc_enabled_gb_s=-1.0)
 
 
 def test_ephemeral_storage_above_512mb(table: PricingTable) -> None:

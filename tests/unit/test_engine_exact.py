@@ -239,3 +239,78 @@ def test_timeseries_counts_by_period(trace_csv: Any) -> None:
     cm = ts[(ts["function"] == "f") & (ts["metric"] == "ConcurrentExecutionsMean")]["value"]
     # busy [1, 2.5], [5, 6] | [61, 62.5], [119, 120) | [120, 120.5]
     assert cm.tolist() == pytest.approx([2.5 / 60, 2.5 / 60, 0.5 / 60])
+
+
+# --- the requests-per-second quota (account.rps_limit, issue 14 item 4) ---------------------
+
+RPS = "RequestsPerSecondLimitExceeded"
+
+
+def test_rps_quota_counts_whole_seconds_and_only_sync_attempts(trace_csv: Any) -> None:
+    # quota 2: three requests at 0.5 s -> one 429; the window [0, 1) is then used up, so 0.9
+    # is throttled too; 1.0 opens [1, 2). Account concurrency 10 leaves every other limit idle.
+    res = run_trace(
+        trace_csv,
+        [0.5, 0.5, 0.5, 0.9, 1.0],
+        functions={"f": fn(duration={"dist": "constant", "value_s": 0.01})},
+        account={"concurrency": 10, "rps_limit": 2},
+    )
+    f = res.functions["f"]
+    assert (f["invocations"], f["succeeded"], f["throttled"]) == (5, 3, 2)
+    assert f["throttles_by_reason"][RPS] == f["throttle_events"] == 2
+    assert sum(f["throttles_by_reason"].values()) == 2
+    assert res.account["throttle_events"] == 2
+    assert list(res.invocations["arrival_s"]) == [0.5, 0.5, 1.0]  # type: ignore[index]
+
+
+def test_rps_throttles_are_retried_by_the_client(trace_csv: Any) -> None:
+    # quota 1, two requests at 0.9999 s. The second's retry waits uniform(0, 0.5 s): it lands
+    # in the next second (this seed's draw) and passes; with max_attempts 1 it is throttled.
+    kw: dict[str, Any] = {
+        "functions": {"f": fn(duration={"dist": "constant", "value_s": 0.01})},
+        "account": {"concurrency": 10, "rps_limit": 1},
+    }
+    res = run_trace(trace_csv, [0.9999, 0.9999], retry={"max_attempts": 3, "base_s": 0.25}, **kw)
+    f = res.functions["f"]
+    assert (f["succeeded"], f["throttled"], f["throttles_by_reason"][RPS]) == (2, 0, 1)
+    retried = res.invocations.iloc[1]  # type: ignore[union-attr]
+    assert 1.0 <= retried["start_s"] < 1.0 + 0.5
+    res = run_trace(trace_csv, [0.9999, 0.9999], **kw)
+    assert res.functions["f"]["throttled"] == 1
+    # a retry inside the same, used-up second is throttled again: 3 attempts, 3 429s
+    res = run_trace(
+        trace_csv,
+        [0.5, 0.5],
+        retry={"max_attempts": 3, "base_s": 0.001, "cap_s": 0.001},
+        **kw,
+    )
+    f = res.functions["f"]
+    assert (f["throttled"], f["throttle_events"], f["throttles_by_reason"][RPS]) == (1, 3, 3)
+
+
+def test_rps_quota_is_shared_by_functions_and_applies_to_recorded_traces(
+    tmp_path: Any,
+) -> None:
+    # Two functions, one replaying recorded durations: the account's quota of 3 per second is
+    # one counter for both (2 + 2 requests at 0.5 s -> one 429, to whoever comes last).
+    path = tmp_path / "rec.csv"
+    path.write_text("timestamp,duration\n0.5,0.02\n0.5,0.02\n", encoding="utf-8")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("timestamp\n0.5\n0.5\n", encoding="utf-8")
+    quick = {"duration": {"dist": "constant", "value_s": 0.01}}
+    sc = scenario(
+        functions={"a": fn(**quick), "b": fn(**quick)},
+        workloads=[
+            {"target": "a", "arrivals": {"kind": "trace", "path": str(plain)}},
+            {
+                "target": "b",
+                "arrivals": {"kind": "trace", "path": str(path), "duration_column": "duration"},
+            },
+        ],
+        account={"concurrency": 10, "rps_limit": 3},
+    )
+    res = ls.run(sc, progress=False)
+    a, b = res.functions["a"], res.functions["b"]
+    assert a["throttled"] + b["throttled"] == 1
+    assert a["throttles_by_reason"][RPS] + b["throttles_by_reason"][RPS] == 1
+    assert b["duration_s"]["mean"] == pytest.approx(0.02)  # the recorded durations ran

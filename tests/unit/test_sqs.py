@@ -103,7 +103,7 @@ def test_poller_ramp_from_a_deep_backlog(trace_csv: Any, legacy: bool, per_min: 
     assert res.functions["w"]["throttle_events"] == 0
 
 
-def test_ramp_stops_at_max_concurrency_and_reserved(trace_csv: Any) -> None:
+def test_ramp_stops_at_max_concurrency_not_at_reserved(trace_csv: Any) -> None:
     res = run_sqs(
         trace_csv,
         [0.0] * 3000,
@@ -127,8 +127,76 @@ def test_ramp_stops_at_max_concurrency_and_reserved(trace_csv: Any) -> None:
         horizon_s=120.0,
     )
     f = res.functions["w"]
-    assert f["sqs"]["concurrency_max"] <= 12 and f["concurrency"]["max"] <= 12
-    assert f["throttle_events"] == 0  # the mapping is capped at the reserved concurrency
+    # the mapping does not account for reserved concurrency (AWS Knowledge Center
+    # "lambda-sqs-scaling"): it ramps past 12 and its extra batches are throttled
+    assert f["sqs"]["concurrency_max"] > 12 and f["concurrency"]["max"] == 12
+    assert f["throttle_events"] > 0 and f["sqs"]["throttled_batches"] > 0
+
+
+def _over_reserved(trace_csv: Any, trigger: dict[str, Any], max_receive_count: int) -> ls.RunResult:
+    """50 messages at t = 0 to a function with reserved concurrency 2 (batches of 10, 10-s
+    handlers, no INIT, 30-s visibility timeout, redrive after ``max_receive_count``)."""
+    return run_sqs(
+        trace_csv,
+        [0.0] * 50,
+        {"batch_size": 10, **trigger},
+        fn={
+            "duration": {"dist": "constant", "value_s": 10.0},
+            "timeout_s": 15,
+            "reserved_concurrency": 2,
+        },
+        queue={
+            "visibility_timeout_s": 30,
+            "max_receive_count": max_receive_count,
+            "redrive_to": "dlq",
+        },
+        extra_queues={"dlq": {}},
+        horizon_s=100.0,
+    )
+
+
+def test_throttled_batches_reach_the_dlq_without_running(trace_csv: Any) -> None:
+    # Expected by hand from the documented rules (§7.1, §7.3 and this module's backoff):
+    # t = 0: the mapping opens its 5 initial batches of 10; reserved concurrency 2 admits b1,
+    #   b2 (run 0-10 s) and throttles b3, b4, b5. The poller retries after 1, 2, 4, 8, 16 s:
+    #   at t = 1, 3, 7 all three are throttled again (12 throttles so far).
+    # t = 10: b1, b2 succeed (20 deleted); nothing is visible, the slots stay free.
+    # t = 15: b3, b4 are admitted (run 15-25 s, 20 deleted); b5 is throttled (13th) and would
+    #   retry at t = 31, after its visibility deadline t = 30.
+    # t = 30: b5's 10 messages reappear with their one receive counted; max_receive_count 1
+    #   moves them to the DLQ. They never ran.
+    res = _over_reserved(trace_csv, {}, max_receive_count=1)
+    q, f = res.queues["q"], res.functions["w"]
+    e = f["sqs"]
+    assert (e["batches"], e["throttled_batches"], f["throttle_events"]) == (5, 3, 13)
+    assert f["throttles_by_reason"]["ReservedFunctionConcurrentInvocationLimitExceeded"] == 13
+    assert (q["received"], q["deleted"], q["to_dlq"], q["to_dlq_unprocessed"]) == (50, 40, 10, 10)
+    assert res.queues["dlq"]["sent"] == 10 and conserved(q)
+    # the mapping holds 5 batches while the function never runs more than 2
+    assert e["concurrency_max"] == 5 and f["concurrency"]["max"] == 2
+    esm = series(res, "w", "EventSourceMappingConcurrency")
+    running = series(res, "w", "ConcurrentExecutions")
+    assert esm[0] == 5 and max(esm) == 5
+    assert running[0] == 2 and max(running) == 2
+
+
+def test_a_throttled_batch_returns_with_its_receive_counted(trace_csv: Any) -> None:
+    # as above with max_receive_count 2: at t = 30 b5's messages reappear (1 receive each) and
+    # are received again at once (2nd receive) by a new batch that runs 30-40 s
+    res = _over_reserved(trace_csv, {}, max_receive_count=2)
+    q = res.queues["q"]
+    assert (q["received"], q["deleted"], q["to_dlq"], q["to_dlq_unprocessed"]) == (60, 50, 0, 0)
+    assert res.functions["w"]["sqs"]["batches"] == 6 and conserved(q)
+
+
+def test_max_concurrency_at_reserved_concurrency_never_throttles(trace_csv: Any) -> None:
+    # max_concurrency 2 = reserved concurrency: 2 batches at a time, rounds at t = 0, 10, 20,
+    # each done 10 s later, before its visibility deadline (30, 40, 50 s)
+    res = _over_reserved(trace_csv, {"max_concurrency": 2}, max_receive_count=1)
+    q, f = res.queues["q"], res.functions["w"]
+    assert (f["sqs"]["throttled_batches"], f["throttle_events"]) == (0, 0)
+    assert (q["deleted"], q["to_dlq"], q["to_dlq_unprocessed"]) == (50, 0, 0)
+    assert f["sqs"]["concurrency_max"] == 2 and res.queues["dlq"]["sent"] == 0
 
 
 def test_redrive_fraction_is_p_to_the_max_receive_count(trace_csv: Any) -> None:
@@ -171,6 +239,7 @@ def test_partial_batch_response_returns_only_failed_items(trace_csv: Any, partia
     else:
         assert e["failed_batches"] == 1  # a failed item fails the whole batch
         assert (q["to_dlq"], q["deleted"]) == (10, 0)
+    assert q["to_dlq_unprocessed"] == 0  # they ran (and failed)
     assert conserved(q)
 
 
@@ -272,3 +341,27 @@ def test_fifo_receive_stops_at_the_payload_limit() -> None:
     got = q.receive(0.0, "a", 10, 6144.0)
     assert [m.group for m in got] == [0, 1, 2, 3, 4, 5]
     assert [m.group for m in q.receive(0.0, "b", 10, 6144.0)] == [6, 7]
+
+
+@pytest.mark.parametrize(
+    ("kind", "window", "ok"), [("fifo", 2.0, False), ("fifo", 0.0, True), ("standard", 2.0, True)]
+)
+def test_batching_window_on_a_fifo_queue_is_a_config_error(
+    kind: str, window: float, ok: bool
+) -> None:
+    # AWS: "Batching window is not supported for FIFO queues" (services-sqs-parameters)
+    def build() -> ls.Scenario:
+        return scenario(
+            functions={"w": worker({"batch_size": 5, "max_batching_window_s": window})},
+            workloads=[{"target": "queue:q", "arrivals": {"kind": "poisson", "rate_per_s": 1}}],
+            queues={"q": {"kind": kind, "visibility_timeout_s": 30}},
+        )
+
+    if ok:
+        build()
+        return
+    with pytest.raises(ls.ConfigError) as exc:
+        build()
+    (line,) = exc.value.format().splitlines()
+    assert "functions.w.trigger.sqs.max_batching_window_s: " in line
+    assert "FIFO" in line and "standard queues only" in line and line.endswith("(got 2.0)")

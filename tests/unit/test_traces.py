@@ -47,8 +47,8 @@ def test_csv_functions_durations_and_memory_scaling(tmp_path: Path) -> None:
         functions={
             "a": {
                 **FN,
-                "memory_mb": 3538,  # twice the recorded memory; half CPU-bound
-                "duration": {"dist": "constant", "value_s": 9.0, "cpu_bound": 0.5},
+                "memory_mb": 3538,  # twice the recorded memory; half CPU-bound, on 2 threads
+                "duration": {"dist": "constant", "value_s": 9.0, "cpu_bound": 0.5, "threads": 2},
             },
             "b": FN,
         },
@@ -60,8 +60,9 @@ def test_csv_functions_durations_and_memory_scaling(tmp_path: Path) -> None:
     log = ls.run(sc, trace=True).invocations.sort_values("arrival_s")
     assert log["function"].tolist() == ["a", "b", "a", "a"]
     assert log["arrival_s"].tolist() == [1.0, 2.0, 3.0, 4.0]
-    # a: factor 0.5·(1/2) + 0.5 = 0.75 of each recorded duration; b: recorded memory 1769 vs
-    # 128 MB but cpu_bound 0, so unscaled
+    # a: 2 usable vCPUs instead of 1, factor 0.5·(1/2) + 0.5 = 0.75 of each recorded duration
+    # (single-threaded it would be 1: one vCPU at 1,769 MB already); b: recorded memory 1769
+    # vs 128 MB but cpu_bound 0, so unscaled
     assert log["duration_s"].tolist() == pytest.approx([0.375, 0.25, 1.125, 0.09375])
 
 

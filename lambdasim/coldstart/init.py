@@ -1,18 +1,8 @@
-"""Cold-start and keep-alive models calibrated from measurements.
-
-Two things live here:
-
-* :func:`measured_init` — the INIT-duration distribution of ``cold_start: {model: measured}``,
-  built from a function's runtime family, architecture, deployment-package size, memory and
-  (legacy era only) VPC attachment. Each factor cites its source below and in the README section
-  "How the cold-start model is built".
-* :func:`keep_alive_preset` — ``keep_alive_s: {preset: aws-2019 | aws-2020 | aws-2025}``: the
-  distribution of idle time before AWS reclaims an environment, as measured in each era.
-
-The numbers derived from data sets (keep-alive curves, package slope) are stored as constants,
-not as raw data; ``scripts/derive_calibration.py`` re-derives them from ``../shared/data`` (and
-``--check`` compares them with the values here). References to ``§`` are sections of
-``aws-lambda-behaviour.md``.
+"""INIT (cold-start) durations calibrated from measurements: runtime presets and profiles, and
+:func:`measured_init`, the distribution of ``cold_start: {model: measured}`` built from a
+function's runtime family, architecture, deployment-package size, memory and (legacy era only) VPC
+attachment. Each factor cites its source below and in the README section "How the cold-start model
+is built". References to ``§`` are sections of ``aws-lambda-behaviour.md``.
 """
 
 from __future__ import annotations
@@ -30,10 +20,10 @@ from lambdasim.dists import FloatArray
 __all__ = [
     "ARM64_FACTOR",
     "COLD_START_PRESETS",
-    "KEEP_ALIVE_ERAS",
-    "KEEP_ALIVE_KNOTS",
+    "COLD_START_PROFILES",
     "MEMORY_EXPONENT",
     "MEMORY_REF_MB",
+    "MINIMAL_INIT_MS",
     "PACKAGE_LIMIT_UNZIPPED_MB",
     "PACKAGE_LIMIT_ZIPPED_MB",
     "PACKAGE_SIGMA",
@@ -42,10 +32,10 @@ __all__ = [
     "VPC_LEGACY_PENALTY_S",
     "InitFactors",
     "MeasuredInit",
-    "PiecewiseLinearCDF",
     "init_factors",
-    "keep_alive_preset",
     "measured_init",
+    "minimal_init_mean_s",
+    "preset_percentiles",
     "runtime_family",
 ]
 
@@ -107,9 +97,13 @@ def runtime_family(runtime: str) -> Family:
 #: presets (``cold_start: {preset: ...}``) and the measured model both use it.
 ARM64_FACTOR = 0.8
 
-#: INIT-duration presets (p50_s, p99_s) per runtime family: the suggested defaults of
-#: aws-lambda-behaviour.md §2.2 "Model implications (2)", from E. Johnson, "Cold Starts Are Dead"
-#: (Apr 2026), x86_64. arm64 multiplies them by :data:`ARM64_FACTOR`.
+#: INIT-duration presets (p50_s, p99_s) per runtime family, ``profile: typical`` (the default):
+#: the suggested defaults of aws-lambda-behaviour.md §2.2 "Model implications (2)", from
+#: E. Johnson, "Cold Starts Are Dead" (Apr 2026), x86_64. These describe **production-like**
+#: functions (SDKs, frameworks, user INIT code), not hello-world ones: minimal functions start
+#: 1.6–14× faster by median (aws-2025-2026.md §2; ``profile: minimal``, :data:`MINIMAL_INIT_MS`).
+#: The dotnet preset is .NET 8 Native AOT (§2.2).
+#: arm64 multiplies them by :data:`ARM64_FACTOR`.
 COLD_START_PRESETS: dict[str, tuple[float, float]] = {
     "python": (0.300, 1.000),
     "nodejs": (0.275, 0.800),
@@ -119,6 +113,88 @@ COLD_START_PRESETS: dict[str, tuple[float, float]] = {
     "java-snapstart": (0.115, 0.300),
     "dotnet": (0.300, 0.650),
 }
+
+#: The cold-start profiles of ``cold_start: {preset: FAMILY, profile: ...}``.
+COLD_START_PROFILES: tuple[str, ...] = ("typical", "minimal")
+
+#: ``profile: minimal``: mean ``Init Duration`` (ms) of hello-world functions, per family and
+#: architecture, with the row it comes from. Source: maxday/lambda-perf
+#: (https://github.com/maxday/lambda-perf), the daily run of 2025-12-21, 10 forced cold starts per
+#: runtime × memory × architecture, as summarised in aws-2025-2026.md §2. The data set has no
+#: licence: only these summary statistics are used, none of its files. One row per family, the
+#: runtime version of the typical preset's row where the table has it (python3.13, nodejs22.x,
+#: java21), at one memory for both architectures where possible. An architecture the table lacks
+#: is derived with the one arm64 factor (:func:`minimal_init_mean_s`): nodejs22.x, dotnet8 and
+#: rust have arm64 only, java21 x86_64 only. java-snapstart has no row (lambda-perf measures INIT,
+#: not SnapStart restores), so it has no minimal profile. The dotnet8 row is the managed
+#: runtime (JIT), while the typical dotnet preset is Native AOT: its minimal median is about the
+#: typical one (x86_64: 310 vs 300 ms), not below it.
+MINIMAL_INIT_MS: dict[str, dict[str, tuple[float, str]]] = {
+    "python": {"x86_64": (102.0, "python3.13 512 MB"), "arm64": (91.0, "python3.13 512 MB")},
+    "nodejs": {"arm64": (118.0, "nodejs22.x 512 MB")},
+    "java": {"x86_64": (262.0, "java21 128 MB")},
+    "dotnet": {"arm64": (262.0, "dotnet8 256 MB")},
+    "go": {
+        "x86_64": (51.0, "provided.al2023 (Go) 256 MB"),
+        "arm64": (40.0, "provided.al2023 (Go) 256 MB"),
+    },
+    "rust": {"arm64": (14.0, "provided.al2023 (Rust) 256 MB")},
+}
+
+
+def minimal_init_mean_s(family: str, architecture: str) -> tuple[float, bool]:
+    """Mean minimal-function INIT (s) of ``family`` on ``architecture``, and whether it is derived.
+
+    Measured where :data:`MINIMAL_INIT_MS` has the architecture; otherwise derived from the other
+    one with :data:`ARM64_FACTOR` (arm64 = 0.8 × x86_64), the same factor every preset uses.
+
+    Raises
+    ------
+    ValueError
+        For a family without a minimal-function row (java-snapstart).
+    """
+    try:
+        rows = MINIMAL_INIT_MS[family]
+    except KeyError:
+        raise ValueError(
+            f"cold_start profile 'minimal' has no data for {family!r}: maxday/lambda-perf "
+            f"(aws-2025-2026.md §2) measures {', '.join(MINIMAL_INIT_MS)}; use profile: typical"
+        ) from None
+    if architecture in rows:
+        return rows[architecture][0] / 1000.0, False
+    if architecture == "arm64":
+        return rows["x86_64"][0] / 1000.0 * ARM64_FACTOR, True
+    return rows["arm64"][0] / 1000.0 / ARM64_FACTOR, True
+
+
+def preset_percentiles(
+    family: str, architecture: str, profile: str = "typical"
+) -> tuple[float, float]:
+    """(p50_s, p99_s) of the INIT lognormal of ``cold_start: {preset: family, profile: ...}``.
+
+    * ``typical`` — :data:`COLD_START_PRESETS` (production-like functions), × :data:`ARM64_FACTOR`
+      on arm64.
+    * ``minimal`` — from the hello-world means of :data:`MINIMAL_INIT_MS`. lambda-perf reports
+      means of 10 cold starts, no percentiles, so the spread is an assumption: the same p99/p50
+      ratio as the family's typical preset (σ = ln(p99/p50)/2.326), and the median chosen so that
+      the lognormal's **mean** is the measured mean: p50 = mean / exp(σ²/2) (5–13 % below the
+      mean, by family). A hello-world INIT probably varies less than a production one, so the
+      minimal p99 is, if anything, pessimistic.
+    """
+    p50, p99 = COLD_START_PRESETS[family]
+    if profile == "typical":
+        f = ARM64_FACTOR if architecture == "arm64" else 1.0
+        return p50 * f, p99 * f
+    if profile != "minimal":
+        raise ValueError(
+            f"unknown cold_start profile {profile!r}: {', '.join(COLD_START_PROFILES)}"
+        )
+    ratio = p99 / p50
+    sigma = math.log(ratio) / dists.Z99
+    mean, _ = minimal_init_mean_s(family, architecture)
+    median = mean / math.exp(0.5 * sigma * sigma)
+    return median, median * ratio
+
 
 #: Memory the §2.2 runtime figures are taken to describe, MB. The source does not state it; 1 GB
 #: is a common benchmark size and, with the small exponent below, moving it by 4× changes INIT
@@ -265,11 +341,18 @@ def measured_init(
 
     * ``R`` — runtime family: lognormal through the p50/p99 of §2.2 "Model implications (2)"
       (python 300/1000 ms, nodejs 275/800, go 75/200, rust 65/150, java 3500/8000,
-      java-snapstart 115/300, dotnet 300/650; E. Johnson 2026, x86_64, "hello world");
+      java-snapstart 115/300, dotnet 300/650; E. Johnson 2026, x86_64, production-like
+      functions: the ``typical`` presets, aws-2025-2026.md §2);
     * ``a`` — architecture: :data:`ARM64_FACTOR` (0.8) on arm64, §2.2;
     * ``m`` — memory: ``(memory_mb / 1024)^-0.0268`` (Wang et al. 2018 via OpenDC, §2.2);
     * ``P`` — package: lognormal with median ``0.1125 s × package_mb`` (zipped MB) and sigma
-      0.119 (cloudbench 2019 by-dependency series); none for java-snapstart (§2.4);
+      0.119 (cloudbench 2019 by-dependency series); none for java-snapstart (§2.4). The slope
+      is from .zip packages; for a container image (``package_type: image``) the same term is
+      applied to ``package_mb`` as given, unchanged, as there is no image series to fit. Lambda
+      loads image chunks on demand, cached and deduplicated across functions, rather than the
+      whole image (Brooker et al., "On-demand Container Loading in AWS Lambda", USENIX ATC
+      2023), so give the MB of code and dependencies INIT actually reads, not the image size
+      (1 GB would add ≈ 112 s);
     * ``V`` — VPC: uniform 10–15 s when ``vpc`` and ``era == "aws-2018"`` (pre-Hyperplane,
       §2.3); nothing otherwise.
 
@@ -282,7 +365,7 @@ def measured_init(
     memory_mb : float
         Configured memory, MB.
     package_mb : float
-        Zipped deployment package, MB.
+        Zipped deployment package, MB (for an image: the MB its INIT reads, see ``P``).
     vpc : bool
         Function attached to a VPC.
     era : {"current", "aws-2018"}
@@ -291,140 +374,3 @@ def measured_init(
     f = init_factors(runtime, architecture, memory_mb, package_mb, vpc, era)
     ln = dists.LogNormal.from_percentiles(f.p50_s, f.p99_s)
     return MeasuredInit(ln.mu, ln.sigma, f.scale, f.package_s, PACKAGE_SIGMA, f.vpc_s)
-
-
-# --------------------------------------------------------------------------- keep-alive
-
-
-@dataclass(frozen=True, slots=True)
-class PiecewiseLinearCDF:
-    """A distribution given by CDF knots, linear in between (seconds).
-
-    ``knots_s`` increasing, ``cdf`` nondecreasing from 0 to 1. Sampled by inversion.
-    """
-
-    knots_s: tuple[float, ...]
-    cdf: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        x = np.asarray(self.knots_s)
-        f = np.asarray(self.cdf)
-        if (
-            len(x) != len(f)
-            or len(x) < 2
-            or np.any(np.diff(x) <= 0)
-            or np.any(np.diff(f) < 0)
-            or f[0] != 0.0
-            or f[-1] != 1.0
-            or x[0] < 0
-        ):
-            raise ValueError("knots must increase and the CDF must rise from 0 to 1")
-
-    def _segments(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        x = np.asarray(self.knots_s, dtype=np.float64)
-        f = np.asarray(self.cdf, dtype=np.float64)
-        return x[:-1], x[1:], np.diff(f)
-
-    @property
-    def mean(self) -> float:
-        x0, x1, w = self._segments()
-        return float(np.sum(w * 0.5 * (x0 + x1)))
-
-    @property
-    def variance(self) -> float:
-        x0, x1, w = self._segments()
-        m2 = float(np.sum(w * (x0 * x0 + x0 * x1 + x1 * x1) / 3.0))
-        return m2 - self.mean**2
-
-    def cdf_at(self, x_s: float | FloatArray) -> FloatArray:
-        """P(K ≤ x) at ``x_s`` seconds."""
-        return np.asarray(np.interp(x_s, self.knots_s, self.cdf, left=0.0, right=1.0))
-
-    def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
-        x = np.asarray(self.knots_s, dtype=np.float64)
-        f = np.asarray(self.cdf, dtype=np.float64)
-        u = 1.0 - rng.random(size)  # in (0, 1], so F[i-1] < u <= F[i] with i >= 1
-        i = np.clip(np.searchsorted(f, u, side="left"), 1, len(f) - 1)
-        f0, f1 = f[i - 1], f[i]
-        t = (u - f0) / (f1 - f0)
-        return x[i - 1] + t * (x[i] - x[i - 1])
-
-
-#: Keep-alive presets: CDF knots ``((idle_s, P(reclaimed by then)), ...)``, derived by
-#: scripts/derive_calibration.py (isotonic NPMLE of the probes' cold fraction by idle time, minus
-#: the ≈1 % floor of cold starts that come from lifetime recycling rather than idleness; see the
-#: script's docstring). Sources (§1.4 table; validation.md §3 item 9):
-#:
-#: * ``aws-2019`` — cloudbench scatter, Jan–Feb 2019, 3,731 probes, 1-minute bins (Shilkov):
-#:   reclaim between ≈25 and ≈65 min.
-#: * ``aws-2020`` — PACS low-rate runs, May–June 2020 (three runs, λ < 0.003/s, 609 clean
-#:   probes): warm up to 636.8 s, cold from 642.3 s; one early reclaim at 494 s (1.8 %).
-#: * ``aws-2025`` — CIRRUS probes, 2025, 100 per idle time (Lin, Ma, Shahrad, EuroSys 2026):
-#:   8 % at 300 s, 43 % at 315 s, 100 % from 360 s.
-KEEP_ALIVE_KNOTS: dict[str, tuple[tuple[float, float], ...]] = {
-    "aws-2019": (
-        (1290.0, 0.0),
-        (1350.0, 0.001),
-        (1470.0, 0.001),
-        (1530.0, 0.1012),
-        (1590.0, 0.2615),
-        (1650.0, 0.2615),
-        (1710.0, 0.275),
-        (1890.0, 0.275),
-        (1950.0, 0.2752),
-        (2130.0, 0.2752),
-        (2190.0, 0.3278),
-        (2250.0, 0.4007),
-        (2490.0, 0.4007),
-        (2550.0, 0.4185),
-        (3030.0, 0.4185),
-        (3090.0, 0.4718),
-        (3150.0, 0.4805),
-        (3270.0, 0.4805),
-        (3330.0, 0.5781),
-        (3510.0, 0.5781),
-        (3570.0, 0.5819),
-        (3630.0, 0.6097),
-        (3690.0, 0.655),
-        (3750.0, 0.8429),
-        (3810.0, 0.8429),
-        (3870.0, 0.9136),
-        (3930.0, 0.9982),
-        (4770.0, 0.9982),
-        (4830.0, 1.0),
-    ),
-    "aws-2020": ((493.8, 0.0), (494.4, 0.0182), (636.8, 0.0182), (642.3, 1.0)),
-    "aws-2025": (
-        (60.0, 0.0),
-        (120.0, 0.0034),
-        (240.0, 0.0034),
-        (270.0, 0.0235),
-        (300.0, 0.0738),
-        (315.0, 0.4262),
-        (330.0, 0.6779),
-        (345.0, 0.9396),
-        (360.0, 1.0),
-    ),
-}
-
-#: The preset names, oldest first.
-KEEP_ALIVE_ERAS: tuple[str, ...] = tuple(KEEP_ALIVE_KNOTS)
-
-
-def keep_alive_preset(era: str) -> PiecewiseLinearCDF:
-    """Idle time before reclaim (seconds) as measured in ``era`` (aws-2019, aws-2020, aws-2025).
-
-    A probe after idle time ``x`` finds the environment gone with probability ``F(x)``, the CDF
-    returned here, so a simulated probe experiment reproduces the era's measured curve.
-    """
-    try:
-        knots = KEEP_ALIVE_KNOTS[era]
-    except KeyError:
-        raise ValueError(
-            f"unknown keep-alive preset {era!r}: {', '.join(KEEP_ALIVE_ERAS)}"
-        ) from None
-    xs = tuple(k[0] for k in knots)
-    fs = tuple(k[1] for k in knots)
-    if xs[0] > 0.0:  # no reclaim before the first knot
-        xs, fs = (0.0, *xs), (0.0, *fs)
-    return PiecewiseLinearCDF(xs, fs)
