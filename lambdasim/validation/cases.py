@@ -331,7 +331,6 @@ def closed_forms(data: Path, quick: bool) -> list[Row]:
             p,
             se=binomial_se(p, f["invocations_run"]),
             simfaas=SIMFAAS_STEADY["p_cold"],
-            pacsltk=model.p_cold,
             parameters="theory rows: parameters as stated per case (no data)",
         )
     )
@@ -342,7 +341,6 @@ def closed_forms(data: Path, quick: bool) -> list[Row]:
             model.environments,
             float(f["environments"]["mean"]),
             simfaas=SIMFAAS_STEADY["environments"],
-            pacsltk=model.environments,
             parameters="theory rows: parameters as stated per case (no data)",
         )
     )

@@ -74,8 +74,13 @@ def _err(r: Row) -> str:
     return absolute if math.isnan(rel) else f"{absolute} ({rel:+.1%})"
 
 
+def _informative(r: Row) -> bool:
+    # a proportion measured as exactly 0 or 1 has no relative error worth a median: leave it out
+    return r.measured != 0 and not (r.metric.startswith("P(") and r.measured == 1.0)
+
+
 def _median_abs_rel(pairs: list[tuple[float, float]]) -> float | None:
-    errs = sorted(abs(v / m - 1.0) for m, v in pairs if m != 0)
+    errs = sorted(abs(v / m - 1.0) for m, v in pairs)
     if not errs:
         return None
     k = len(errs)
@@ -87,16 +92,17 @@ def headline(
 ) -> list[tuple[str, int, float | None, float | None, float | None]]:
     """Per data-set family: rows, and the median |relative error| of lambdasim, SimFaaS and
     pacsltk against the measured value (over the rows where each has a value; rows whose
-    measured value is 0 are left out)."""
+    measured value is 0, or a proportion of exactly 1, are left out)."""
     out = []
     groups: dict[str, list[Row]] = {}
     for r in rows:
         groups.setdefault(r.dataset.split(":")[0], []).append(r)
-    for name, group in groups.items():
+    for name, rows_ in groups.items():
+        group = [r for r in rows_ if _informative(r)]
         out.append(
             (
                 name,
-                len(group),
+                len(rows_),
                 _median_abs_rel([(r.measured, r.simulated) for r in group]),
                 _median_abs_rel([(r.measured, r.simfaas) for r in group if r.simfaas is not None]),
                 _median_abs_rel([(r.measured, r.pacsltk) for r in group if r.pacsltk is not None]),
@@ -133,8 +139,10 @@ def to_markdown(rows: Sequence[Row], *, quick: bool, command: str = "") -> str:
             for name, n, a, b, c in headline(rows)
         ),
         "",
-        "SimFaaS and pacsltk medians are over the rows where they have a value, so a column "
-        "compares like with like only within its rows.",
+        "Medians leave out rows whose measured value is 0 or a proportion of exactly 1 (no "
+        "relative error to speak of); SimFaaS and pacsltk medians are over the rows where they "
+        "have a value, so a column compares like with like only within its rows. For the closed "
+        "forms the reference *is* the model, so pacsltk has no column there.",
         "",
     ]
     groups: dict[str, list[Row]] = {}

@@ -28,12 +28,13 @@ def test_row_errors_and_headline_medians() -> None:
         Row("A: x", "m", 2.0, 2.2, simfaas=1.0),
         Row("A: y", "m", 4.0, 3.0, pacsltk=5.0),
         Row("A: z", "m", 0.0, 0.1),  # measured 0: no relative error
+        Row("A: p", "P(x)", 1.0, 0.9),  # a proportion of exactly 1: left out of the median
         Row("B: w", "m", 10.0, 10.0),
     ]
     assert rows[0].error == pytest.approx(0.2) and rows[0].relative_error == pytest.approx(0.1)
     assert math.isnan(rows[2].relative_error)
     (a, na, sim_a, sf_a, pk_a), (b, nb, sim_b, sf_b, pk_b) = headline(rows)
-    assert (a, na, b, nb) == ("A", 3, "B", 1)
+    assert (a, na, b, nb) == ("A", 4, "B", 1)
     assert sim_a == pytest.approx(0.175)  # median of |0.1|, |−0.25|
     assert sf_a == pytest.approx(0.5) and pk_a == pytest.approx(0.25)
     assert sim_b == 0.0 and sf_b is None and pk_b is None
