@@ -11,6 +11,7 @@ from __future__ import annotations
 from lambdasim import coldstart, dists, fit, plotting, theory, workload
 from lambdasim._version import __version__
 from lambdasim.config import ConfigError, Scenario, load, loads
+from lambdasim.errors import LambdasimError
 from lambdasim.experiment import replicate, sweep
 from lambdasim.power import power_curve
 from lambdasim.results.run import RunResult
@@ -19,6 +20,7 @@ from lambdasim.simulation import run
 
 __all__ = [
     "ConfigError",
+    "LambdasimError",
     "RunResult",
     "Scenario",
     "SweepResult",

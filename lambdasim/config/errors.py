@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from lambdasim.errors import LambdasimError
+
 __all__ = [
     "KNOWN_FIELDS",
     "MISSING",
@@ -73,7 +75,7 @@ def register_models(*models: type[BaseModel]) -> None:
         KNOWN_FIELDS.update(m.model_fields)
 
 
-class ConfigError(ValueError):
+class ConfigError(LambdasimError, ValueError):
     """A configuration that cannot be simulated; holds one :class:`ConfigIssue` per problem."""
 
     def __init__(self, issues: list[ConfigIssue], *, source: str | None = None) -> None:
