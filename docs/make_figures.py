@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -18,9 +19,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import lambdasim as ls
+from lambdasim.results.store import atomic_path
 
 DOCS = Path(__file__).resolve().parent
 CONFIGS = DOCS.parent / "configs"
+
+
+def _save(fig: Any, out: Path, **kw: Any) -> None:
+    """Save ``fig`` to a temporary name and rename it: an interrupted run keeps the old PNG."""
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format=out.suffix.lstrip("."), **kw)
 
 
 def sqs_buffer() -> Path:
@@ -33,7 +41,7 @@ def sqs_buffer() -> Path:
     axes[1].set_title("through SQS: orders-worker, the spike becomes backlog")
     fig.tight_layout()
     out = DOCS / "sqs-buffer.png"
-    fig.savefig(out, dpi=100)
+    _save(fig, out, dpi=100)
     plt.close(fig)
     return out
 
@@ -75,7 +83,7 @@ def cold_start_timeline() -> Path:
     ax = res.plot.timeline()
     ax.set_title("1 request/s, a 6/s burst at 50-65 s, then quiet; keep-alive 20 s")
     out = DOCS / "cold-start-timeline.png"
-    ax.figure.savefig(out, dpi=100, bbox_inches="tight")
+    _save(ax.figure, out, dpi=100, bbox_inches="tight")
     plt.close(ax.figure)
     return out
 
@@ -99,7 +107,7 @@ def tradeoff() -> Path:
     ax.set_ylabel("p99 latency (s, mean and 95 % CI)")
     ax.set_title("quickstart: memory / PC grid, p99 target 0.3 s")
     out = DOCS / "tradeoff.png"
-    ax.figure.savefig(out, dpi=100, bbox_inches="tight")
+    _save(ax.figure, out, dpi=100, bbox_inches="tight")
     plt.close(ax.figure)
     return out
 

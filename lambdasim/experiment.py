@@ -41,6 +41,7 @@ from lambdasim.results.store import (
     finished_reps,
     read_manifest,
     set_attrs,
+    sweep_id,
     tidy,
     write_manifest,
     write_part,
@@ -178,10 +179,13 @@ def _provenance(
     from lambdasim.cost import load_table
 
     try:
-        table_id = load_table(base.pricing.table).id
+        table_id = load_table(base.pricing.table, base_dir=base.base_dir).id
     except Exception:  # provenance must not stop a sweep; the error shows in each run
         table_id = str(base.pricing.table)
+    config = base.to_yaml()
     return {
+        # the identity every part carries, checked by read_results (no foreign parts)
+        "sweep_id": sweep_id(config, grid, seed),
         "lambdasim_version": __version__,
         "numpy_version": np.__version__,
         "pandas_version": pd.__version__,
@@ -189,7 +193,7 @@ def _provenance(
         "seed": int(seed),
         "reps": int(reps),
         "grid": {k: list(v) for k, v in grid.items()},
-        "config": base.to_yaml(),
+        "config": config,
         "pricing_table": table_id,
     }
 

@@ -22,8 +22,39 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Run the ``lambdasim`` command (console-script entry point); exit 130 on Ctrl-C."""
+    """Run the ``lambdasim`` command (console-script entry point); exit 130 on Ctrl-C.
+
+    Ctrl-C prints one line to stderr, no traceback. Every file lambdasim writes is renamed into
+    place when complete, so an interrupted ``run -o`` or ``sweep -o`` leaves whole files only
+    (``sweep --resume`` finishes a sweep).
+    """
     try:
         app()
     except KeyboardInterrupt:
+        _interrupted()
         sys.exit(130)
+    except SystemExit as exc:
+        # Typer turns Ctrl-C into a silent exit 130 (the KeyboardInterrupt is in the chain).
+        if exc.code == 130 and _caused_by_ctrl_c(exc):
+            _interrupted()
+        raise
+
+
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is among the causes / contexts of ``exc``."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def _interrupted() -> None:
+    """The one line of Ctrl-C."""
+    try:
+        print("lambdasim: interrupted (Ctrl-C)", file=sys.stderr)
+    except (OSError, KeyboardInterrupt):
+        pass  # stderr closed or a second Ctrl-C: the exit code still says it

@@ -19,6 +19,7 @@ import typer
 from lambdasim import config
 from lambdasim.config import ConfigError, ConfigIssue, Scenario
 from lambdasim.config import advice as checks
+from lambdasim.errors import LambdasimError
 
 __all__ = ["ConfigArg", "SetOpt", "app", "fail", "import_app", "load_checked", "pricing_app"]
 
@@ -73,9 +74,16 @@ def _load(path: Path, overrides: list[str] | None) -> Scenario:
             changes = dict(config.parse_override(o) for o in overrides)
             sc = sc.replace(changes)
     except ConfigError as exc:
-        if overrides and exc.source == str(path) and all(i.line is None for i in exc.issues):
+        # An error of an override has no line in the file; say which input it came from.
+        if (
+            overrides
+            and exc.source in (None, str(path), "--set")
+            and all(i.line is None for i in exc.issues)
+        ):
             exc.source = f"{path} (with --set)"
         fail(exc.format().splitlines())
+    except LambdasimError as exc:
+        fail(str(exc).splitlines())
     return sc
 
 
@@ -83,9 +91,9 @@ def _warn(sc: Scenario, path: Path) -> list[ConfigIssue]:
     """Print validate's advice on ``sc`` to stderr (with line numbers when the file reads)."""
     issues = checks.scenario_warnings(sc)
     try:
-        config.locate(issues, path.read_text(encoding="utf-8"))
-    except OSError:
-        pass
+        config.locate(issues, config.read_config_text(path))
+    except ConfigError:
+        pass  # the file changed since it loaded: warnings without line numbers
     for i in issues:
         typer.echo("warning: " + i.format(str(path)), err=True)
     return issues

@@ -17,6 +17,8 @@ import typer
 import yaml
 
 from lambdasim.cli._app import fail, import_app
+from lambdasim.errors import LambdasimError
+from lambdasim.results.store import atomic_write_text, check_output
 
 __all__ = ["azure2019", "cloudwatch"]
 
@@ -48,9 +50,24 @@ def _emit(cfg: dict[str, Any], header: list[str], out: Path | None) -> None:
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(out, text)  # a temporary name, renamed: never half a config
+        except OSError as exc:
+            fail(f"-o {out}: cannot write ({exc.strerror or exc})")
+        except LambdasimError as exc:
+            fail(str(exc))
         typer.echo(f"wrote {out}", err=True)
+
+
+def _check_out(out: Path | None) -> None:
+    """Exit 2 (one line) before reading the trace if ``out`` cannot be written as a file."""
+    if out is None:
+        return
+    try:
+        check_output(out, "file")
+    except LambdasimError as exc:
+        fail(str(exc))
 
 
 def _ceil_memory(mb: int | None) -> int:
@@ -74,6 +91,7 @@ def cloudwatch(
 
     if spread not in ("poisson", "uniform", "equidistant"):
         fail(f"--spread: {spread!r} is not poisson, uniform or equidistant")
+    _check_out(out)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -158,6 +176,7 @@ def azure2019(
         fail(f"--spread: {spread!r} is not uniform, equidistant or poisson")
     if invocation not in ("sync", "async"):
         fail(f"--invocation: {invocation!r} is not sync or async")
+    _check_out(out)
     from lambdasim.config.arrivals import TraceArrivals
 
     try:

@@ -15,16 +15,63 @@ from typing import Annotated, Any
 
 import typer
 
+from lambdasim import config
 from lambdasim.cli._app import ConfigArg, SetOpt, app, fail, load_checked, pricing_app
 from lambdasim.config import ConfigError, Scenario
+from lambdasim.errors import LambdasimError
 
-__all__ = ["pricing_show", "run", "schema", "validate"]
+__all__ = ["preflight_checked", "pricing_show", "run", "schema", "validate"]
+
+
+def preflight_checked(sc: Scenario, path: Path, *, traces: bool = True) -> None:
+    """Open the pricing table and every trace's first rows; exit 2 with one line per problem.
+
+    Parameters
+    ----------
+    sc
+        The loaded scenario.
+    path
+        Its file (the problems get its line numbers when it reads).
+    traces
+        Also check traces (False: the pricing table only).
+
+    Raises
+    ------
+    typer.Exit
+        With code 2 on any problem.
+    """
+    from lambdasim.simulation import preflight
+
+    try:
+        preflight(sc, traces=traces)
+    except ConfigError as exc:
+        try:
+            config.locate(exc.issues, path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            pass
+        fail(exc.format().splitlines())
+
+
+def output_checked(path: Path | None, kind: str, what: str = "-o") -> None:
+    """Exit 2 (one line) if ``path`` cannot be written as a ``"dir"`` or ``"file"``."""
+    from lambdasim.results.store import check_output
+
+    if path is None:
+        return
+    try:
+        check_output(path, "dir" if kind == "dir" else "file", what)
+    except LambdasimError as exc:
+        fail(str(exc))
 
 
 @app.command()
 def validate(config_file: ConfigArg, set_: SetOpt = None) -> None:
-    """Check a scenario: errors (exit 2) and warnings a careful engineer would give."""
+    """Check a scenario: errors (exit 2) and warnings a careful engineer would give.
+
+    Also opens the pricing table and reads the header and first rows of every trace.
+    """
     sc, warnings = load_checked(config_file, set_)
+    preflight_checked(sc, config_file)
     typer.echo(
         f"{config_file}: ok: scenario '{sc.name}', {len(sc.functions)} function(s), "
         f"{len(sc.workloads)} workload(s), {len(warnings)} warning(s)"
@@ -49,15 +96,22 @@ def run(
     import lambdasim as ls
     from lambdasim.workload.traces import TraceError
 
+    output_checked(out, "dir")  # before simulating: a bad -o must not cost a whole run
     sc, _ = load_checked(config_file, set_)
+    preflight_checked(sc, config_file)
     try:
         res = ls.run(sc, seed=seed, rep=rep, progress=progress)
     except TraceError as exc:
         fail(f"{config_file}: {exc}")
     except ConfigError as exc:
         fail(exc.format().splitlines())
+    except LambdasimError as exc:
+        fail(str(exc).splitlines())
     if out is not None:
-        res.to_parquet(out)
+        try:
+            res.to_parquet(out)
+        except LambdasimError as exc:
+            fail(str(exc))
     if as_json:
         typer.echo(json.dumps(_jsonable(res.to_dict()), indent=2))
     else:
@@ -257,26 +311,41 @@ def schema(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
 ) -> None:
     """Print the JSON Schema of the scenario file (for editor completion)."""
+    from lambdasim.results.store import atomic_write_text
+
+    output_checked(out, "file")
     text = json.dumps(Scenario.model_json_schema(), indent=2)
     if out is None:
         typer.echo(text)
     else:
-        out.write_text(text + "\n", encoding="utf-8")
+        try:
+            atomic_write_text(out, text + "\n")  # never a half-written schema
+        except LambdasimError as exc:
+            fail(str(exc))
         typer.echo(f"schema written to {out}", err=True)
 
 
 @pricing_app.command("show")
 def pricing_show(
+    table_arg: Annotated[
+        str | None, typer.Argument(metavar="[TABLE]", help="Table id or YAML path.")
+    ] = None,
     table: Annotated[str | None, typer.Option(help="Table id or YAML path.")] = None,
     region: Annotated[str, typer.Option(help="Region.")] = "us-east-1",
 ) -> None:
-    """Show a pricing table's prices and billing rules; list the shipped tables."""
+    """Show a pricing table's prices and billing rules; list the shipped tables.
+
+    A relative path is resolved against the working directory (in a scenario, against the
+    config file's directory).
+    """
     from lambdasim import cost
 
+    if table_arg is not None and table is not None and table_arg != table:
+        fail(f"pricing show: give the table once (got {table_arg!r} and --table {table!r})")
     try:
-        t = cost.load_table(table)
-    except (ValueError, FileNotFoundError) as exc:
-        fail(str(exc))
+        t = cost.load_table(table_arg if table_arg is not None else table)
+    except cost.PricingError as exc:
+        fail(str(exc).splitlines())
     prices, notes = t.for_region(region)
     typer.echo(f"shipped tables: {', '.join(cost.available_tables())}")
     typer.echo(

@@ -16,9 +16,12 @@ import typer
 import yaml
 
 from lambdasim.cli._app import ConfigArg, SetOpt, app, fail, load_checked
-from lambdasim.config import ConfigError
+from lambdasim.cli.run import output_checked, preflight_checked
+from lambdasim.config import ConfigError, Scenario
+from lambdasim.config.errors import YamlLoader
+from lambdasim.errors import LambdasimError
 
-__all__ = ["parse_param", "report", "sweep"]
+__all__ = ["check_grid", "parse_param", "report", "sweep"]
 
 #: Metrics the report shows unless --metric is given (skipped when a sweep lacks them).
 DEFAULT_METRICS = ("throttle_rate", "cold_start_rate", "latency_p99_s", "cost_usd")
@@ -40,7 +43,7 @@ def parse_param(item: str) -> tuple[str, list[Any]]:
     values: list[Any] = []
     if raw.startswith("["):
         try:
-            parsed = yaml.safe_load(raw)
+            parsed = yaml.load(raw, Loader=YamlLoader)  # 1e3 is a float, as in configs
         except yaml.YAMLError:
             parsed = None
         if not isinstance(parsed, list):
@@ -51,12 +54,51 @@ def parse_param(item: str) -> tuple[str, list[Any]]:
             if not v:
                 raise ValueError(f"--param {item}: empty value (expected PATH=V1,V2,...)")
             try:
-                values.append(yaml.safe_load(v))
+                values.append(yaml.load(v, Loader=YamlLoader))
             except yaml.YAMLError:
                 values.append(v)
     if not values:
         raise ValueError(f"--param {item}: no values")
     return path, values
+
+
+def check_grid(sc: Scenario, grid: dict[str, list[Any]], origin: str = "--param") -> list[str]:
+    """One line per grid value with which the scenario does not load (empty: all load).
+
+    Each value is tried alone on the base scenario (the other axes as in the config), and a
+    ``pricing.table`` value must open as a pricing table: a typo in one value is reported
+    before any run starts, not as a column of failed runs.
+
+    Parameters
+    ----------
+    sc
+        The base scenario.
+    grid
+        ``{path: [values]}``.
+    origin
+        How the axes were given, for the messages (``--param`` or the config's ``sweep:``).
+
+    Returns
+    -------
+    list of str
+        ``--param PATH=VALUE: field: what is wrong (got value)`` lines.
+    """
+    from lambdasim.simulation import preflight
+
+    lines: list[str] = []
+    for path, values in grid.items():
+        for v in values:
+            where = f"{origin} {path}={_value(v)}"
+            try:
+                point = sc.replace({path: v})
+                if path.startswith("pricing"):
+                    preflight(point, traces=False)
+            except ConfigError as exc:
+                for i in exc.issues:
+                    lines.append(f"{where}: {i.format(None).removeprefix('<config>: ')}")
+            except LambdasimError as exc:
+                lines.extend(f"{where}: {line}" for line in str(exc).splitlines())
+    return lines
 
 
 def _fmt(metric: str, mean: float, hw: float) -> str:
@@ -160,13 +202,22 @@ def _plot(res: Any, path: Path, ci: float) -> None:
     matplotlib.use("Agg")  # files only: no display needed, no GUI toolkit imported
     import matplotlib.pyplot as plt
 
+    from lambdasim.results.store import atomic_path
+
     needed = {"cost_usd", "latency_p99_s"}
     if not needed <= set(res.metrics):
         fail(f"--plot needs the metrics {sorted(needed)} in the results")
     ax = res.plot_tradeoff("cost_usd", "latency_p99_s", ci=ci)
     ax.figure.tight_layout()
-    ax.figure.savefig(path, dpi=120)
-    plt.close(ax.figure)
+    try:
+        with atomic_path(path) as tmp:  # a temporary name, renamed: never half a figure
+            ax.figure.savefig(tmp, dpi=120, format=path.suffix.lstrip(".") or "png")
+    except LambdasimError as exc:
+        fail(str(exc))
+    except ValueError as exc:  # matplotlib: an unknown format
+        fail(f"--plot {path}: {exc}")
+    finally:
+        plt.close(ax.figure)
     typer.echo(f"plot written to {path}")
 
 
@@ -218,7 +269,9 @@ def sweep(
         fail("--resume needs --out DIR")
     if jobs == 0 or jobs < -1:
         fail(f"--jobs must be a positive number or -1 (all cores), got {jobs}")
+    output_checked(out, "dir")
     sc, _ = load_checked(config_file, set_)
+    preflight_checked(sc, config_file)
     grid: dict[str, list[Any]] = {}
     errors = []
     for item in param or []:
@@ -232,6 +285,7 @@ def sweep(
         grid[path] = values
     if errors:
         fail(errors)
+    origin = "--param"
     if not grid:
         if sc.sweep is None:
             fail(
@@ -239,6 +293,10 @@ def sweep(
                 "(sweep: {grid: {functions.NAME.memory_mb: [512, 1024]}, reps: 10})"
             )
         grid = {k: list(v) for k, v in sc.sweep.grid.items()}
+        origin = f"{config_file}: sweep.grid"
+    bad_values = check_grid(sc, grid, origin)
+    if bad_values:
+        fail(bad_values)
     try:
         res = run_sweep(
             sc,
@@ -254,8 +312,8 @@ def sweep(
         )
     except ConfigError as exc:
         fail(exc.format().splitlines())
-    except (FileExistsError, ValueError) as exc:
-        fail(str(exc))
+    except (FileExistsError, ValueError, LambdasimError) as exc:
+        fail(str(exc).splitlines())
     print_report(res, metrics=metric, ci=ci)
     if out is not None:
         typer.echo(f"results written to {out}/")
@@ -275,10 +333,11 @@ def report(
     """Show a sweep's results: means ± confidence half-widths per point and function."""
     from lambdasim.results.sweep import read_results
 
+    output_checked(plot, "file", "--plot")
     try:
         res = read_results(results)
-    except (FileNotFoundError, NotADirectoryError) as exc:
-        fail(str(exc))
+    except (FileNotFoundError, NotADirectoryError, LambdasimError) as exc:
+        fail(str(exc).splitlines())
     print_report(res, metrics=metric, ci=ci)
     _report_failures(res)
     if plot is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +10,8 @@ from typing import Annotated
 import typer
 
 from lambdasim.cli._app import app, fail
+from lambdasim.errors import LambdasimError
+from lambdasim.results.store import atomic_write_text, check_output
 from lambdasim.validation import CASES, run_validation, to_markdown
 
 __all__ = ["validation"]
@@ -35,6 +36,11 @@ def validation(
     unknown = [c for c in case or [] if c not in CASES]
     if unknown:
         fail(f"--case: unknown case {unknown[0]!r} (one of: {', '.join(CASES)})")
+    if out is not None:
+        try:
+            check_output(out, "file")  # before minutes of runs, not after
+        except LambdasimError as exc:
+            fail(str(exc))
     t0 = time.perf_counter()
     try:
         rows = run_validation(data, quick=quick, cases=case)
@@ -45,9 +51,12 @@ def validation(
     if out is None:
         typer.echo(text)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # nothing half-written
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(out, text)  # a temporary name, renamed: nothing half-written
+        except OSError as exc:
+            fail(f"-o {out}: cannot write ({exc.strerror or exc})")
+        except LambdasimError as exc:
+            fail(str(exc))
         typer.echo(f"validation report written to {out} ({len(rows)} rows)", err=True)
     print(f"validation: {len(rows)} rows in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

@@ -44,7 +44,7 @@ from lambdasim.config.distributions import (
 from lambdasim.config.errors import ConfigError, ConfigIssue, locate
 from lambdasim.config.event_sources import ProvisionedPollers, SqsTrigger, Trigger
 from lambdasim.config.function import Function
-from lambdasim.config.loading import load, loads, parse_override
+from lambdasim.config.loading import load, loads, parse_override, read_config_text
 from lambdasim.config.provisioned import ProvisionedConcurrency, ScheduledAction, TargetTracking
 from lambdasim.config.queues import Queue
 from lambdasim.config.scenario import Output, Scenario
@@ -101,4 +101,5 @@ __all__ = [
     "loads",
     "locate",
     "parse_override",
+    "read_config_text",
 ]

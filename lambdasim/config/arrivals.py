@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from lambdasim.config.base import NonNegFloat, PosFloat, _Model
+from lambdasim.config.base import NUMBER, NonNegFloat, PosFloat, _Model
 from lambdasim.config.distributions import DistSpec
 
 __all__ = [
@@ -92,7 +92,7 @@ class DiurnalArrivals(_Model):
 
     kind: Literal["diurnal"]
     mean_rate_per_s: PosFloat
-    peak_to_mean: Annotated[float, Field(ge=1.0, le=1000.0, allow_inf_nan=False)] = 2.0
+    peak_to_mean: Annotated[float, Field(ge=1.0, le=1000.0, allow_inf_nan=False), NUMBER] = 2.0
     period_s: PosFloat = 86400.0
     #: When in the period the rate peaks, seconds from the start of the run (default: mid-day).
     peak_at_s: NonNegFloat = 50400.0

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from lambdasim.config.base import Fraction, NonNegFloat, PosFloat, _Model
+from lambdasim.config.base import NUMBER, Fraction, NonNegFloat, PosFloat, _Model
 
 __all__ = ["AsyncConfig", "DeadLetter", "Destination", "ThrottleBackoff"]
 
@@ -63,7 +63,7 @@ class AsyncConfig(_Model):
     #: MaximumRetryAttempts for function errors and timeouts: 0–2, default 2 (§6).
     max_retry_attempts: Annotated[StrictInt, Field(ge=0, le=2)] = 2
     #: MaximumEventAgeInSeconds: 60–21,600 s, default 6 h (§6).
-    max_event_age_s: Annotated[float, Field(ge=60, le=21600, allow_inf_nan=False)] = 21600.0
+    max_event_age_s: Annotated[float, Field(ge=60, le=21600, allow_inf_nan=False), NUMBER] = 21600.0
     #: Delay before the 2nd and the 3rd attempt: AWS documents about 1 and 2 minutes (§6).
     retry_delays_s: Annotated[tuple[NonNegFloat, ...], Field(min_length=1)] = (60.0, 120.0)
     #: Uniform jitter added to each error-retry delay, seconds (0 = the exact delays).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 import yaml
@@ -12,9 +13,11 @@ from lambdasim.errors import LambdasimError
 
 __all__ = [
     "KNOWN_FIELDS",
+    "MAX_DEPTH",
     "MISSING",
     "ConfigError",
     "ConfigIssue",
+    "YamlDepthError",
     "YamlLoader",
     "locate",
     "register_models",
@@ -41,18 +44,28 @@ class ConfigIssue:
         self.col = col
 
     def format(self, source: str | None = None) -> str:
-        """``file:line:col: path: message (got value)``."""
+        """``file:line:col: path: message (got value)`` (no ``path:`` for a file-level problem)."""
         where = source or "<config>"
         if self.line is not None:
             where += f":{self.line}:{self.col}"
         got = "" if self.value is MISSING else f" (got {_short(self.value)})"
-        return f"{where}: {self.path or '<root>'}: {self.message}{got}"
+        # A problem of the whole file (encoding, YAML syntax) has no field path.
+        field = f"{self.path}: " if self.path else ""
+        return _printable(f"{where}: {field}{self.message}{got}")
 
     def __repr__(self) -> str:
         return f"ConfigIssue({self.format()!r})"
 
 
 MISSING: Any = object()
+
+
+def _printable(line: str) -> str:
+    """``line`` with control characters escaped (``\\x1b``), so that a name or path holding an
+    ANSI escape or a newline cannot restyle the terminal or split the one-line message."""
+    if line.isprintable():
+        return line
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in line)
 
 
 def _short(v: Any) -> str:
@@ -161,8 +174,54 @@ _TAGS = {
 }
 
 
+#: Deepest nesting of mappings and lists a scenario file may have. The shipped configs stay
+#: below 10 levels; the bound keeps PyYAML's recursive composer far from Python's recursion
+#: limit (a file of 10,000 ``[`` would otherwise end in a RecursionError).
+MAX_DEPTH = 100
+
+
+class YamlDepthError(yaml.MarkedYAMLError):
+    """Nesting beyond :data:`MAX_DEPTH`, raised while composing (before any recursion blows)."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__(
+            problem=f"nested deeper than {MAX_DEPTH} levels of mappings and lists (the limit); "
+            "a scenario needs far fewer",
+            problem_mark=mark,
+        )
+
+
 class YamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader (a subclass, so that it can be extended without side effects)."""
+    """PyYAML's safe loader, with YAML 1.2 exponent floats and a bound on nesting depth.
+
+    A subclass, so that the changes have no side effects on :class:`yaml.SafeLoader`. Python
+    object tags (``!!python/object``) have no constructor here: they are rejected (see
+    :func:`lambdasim.config.loading.loads`, which says so before constructing anything).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one node, counting the nesting depth on the way down."""
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise YamlDepthError(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+# YAML 1.1 (PyYAML) reads ``1e3`` as the *string* "1e3" because its float pattern needs a dot;
+# float fields refuse strings, so read exponent floats the YAML 1.2 way (``1e3``, ``-2E-4``).
+# An integer pattern and dotted floats are left to PyYAML's own resolvers (tried first).
+YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
 
 
 def locate(issues: list[ConfigIssue], text: str) -> None:
@@ -183,16 +242,24 @@ def _find_node(node: yaml.Node | None, path: list[str]) -> yaml.Node | None:
 
     An unknown key is not in the tree, so the error points at the mapping that holds it.
     """
-    for part in path:
+    for i, part in enumerate(path):
         nxt: yaml.Node | None = None
+        key: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.value == part:
-                    nxt = v
+                    nxt, key = v, k
                     break
         elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
             nxt = node.value[int(part)]
         if nxt is None:
             return node
+        if i == len(path) - 1 and key is not None and _is_block(nxt):
+            # A block mapping or list starts on the line after its key: point at the key.
+            return key
         node = nxt
     return node
+
+
+def _is_block(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from lambdasim.config.base import _Model
+from lambdasim.config.base import NUMBER, _Model
 from lambdasim.config.streams import StreamTrigger
 
 __all__ = ["ProvisionedPollers", "SqsTrigger", "Trigger"]
@@ -43,7 +43,7 @@ class SqsTrigger(_Model):
     #: BatchSize: default 10, 1–10,000 (FIFO 1–10) (§7.2).
     batch_size: Annotated[StrictInt, Field(ge=1, le=10000)] = 10
     #: MaximumBatchingWindowInSeconds: 0–300, default 0 (§7.2).
-    max_batching_window_s: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] = 0.0
+    max_batching_window_s: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False), NUMBER] = 0.0
     #: ScalingConfig.MaximumConcurrency: 2–1,000, or null (§7.1).
     max_concurrency: Annotated[StrictInt, Field(ge=2, le=1000)] | None = None
     #: FunctionResponseTypes: ["ReportBatchItemFailures"] (§7.3).

@@ -20,7 +20,7 @@ from pydantic import (
 
 from lambdasim import dists
 from lambdasim.config.async_invoke import AsyncConfig
-from lambdasim.config.base import Fraction, PosFloat, _Model
+from lambdasim.config.base import NUMBER, Fraction, PosFloat, _Model
 from lambdasim.config.distributions import (
     ColdStartPreset,
     ConstantDist,
@@ -52,7 +52,9 @@ class Function(_Model):
     #: Timeout, whole seconds 1–900, default 3 (§3; Lambda guide "configuration-timeout": "in
     #: increments of 1 second up to a maximum value of 900 seconds"). A number, so that ``10``
     #: and ``10.0`` both load; a fraction is an error naming the field (``check_limit``).
-    timeout_s: Annotated[float, Field(ge=1, le=900, multiple_of=1, allow_inf_nan=False)] = 3.0
+    timeout_s: Annotated[float, Field(ge=1, le=900, multiple_of=1, allow_inf_nan=False), NUMBER] = (
+        3.0
+    )
     #: EphemeralStorage, 512–10,240 MB; above 512 MB is billed (§3, §10.1).
     ephemeral_storage_mb: Annotated[StrictInt, Field(ge=512, le=10240)] = 512
     #: ReservedConcurrentExecutions: cap and guarantee (§4.4); null = uses the unreserved pool.

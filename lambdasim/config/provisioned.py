@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictInt, field_validator, model_validator
 
-from lambdasim.config.base import _Model
+from lambdasim.config.base import NUMBER, _Model
 
 __all__ = ["ProvisionedConcurrency", "ScheduledAction", "TargetTracking"]
 
@@ -22,7 +22,7 @@ class ScheduledAction(_Model):
     """Set the PC target at the times of ``cron`` (EventBridge syntax) or once at ``at_s``."""
 
     cron: str | None = None
-    at_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    at_s: Annotated[float, Field(ge=0, allow_inf_nan=False), NUMBER] | None = None
     value: Annotated[StrictInt, Field(ge=0)]
 
     @model_validator(mode="after")
@@ -45,7 +45,7 @@ class TargetTracking(_Model):
     """Target tracking on ProvisionedConcurrencyUtilization (§9)."""
 
     #: Target utilisation, 0.1–0.9 (AWS's example 0.7).
-    target_utilization: Annotated[float, Field(ge=0.1, le=0.9, allow_inf_nan=False)] = 0.7
+    target_utilization: Annotated[float, Field(ge=0.1, le=0.9, allow_inf_nan=False), NUMBER] = 0.7
     min: Annotated[StrictInt, Field(ge=0)] = 0
     max: Annotated[StrictInt, Field(ge=1)] = 100
     #: Consecutive 1-minute points above the target before scaling out (alarm default 3).
@@ -68,7 +68,7 @@ class ProvisionedConcurrency(_Model):
     schedule: tuple[ScheduledAction, ...] = ()
     target_tracking: TargetTracking | None = None
     #: Delay before an allocation starts: "a minute or two" (§9).
-    allocation_lead_s: Annotated[float, Field(ge=0, le=600, allow_inf_nan=False)] = 90.0
+    allocation_lead_s: Annotated[float, Field(ge=0, le=600, allow_inf_nan=False), NUMBER] = 90.0
     #: Allocation speed: up to 6,000 environments per minute per function (§4.2, §9).
     allocation_per_min: Annotated[StrictInt, Field(ge=1)] = 6000
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt, model_validator
 
-from lambdasim.config.base import _Model
+from lambdasim.config.base import NUMBER, _Model
 
 __all__ = ["Queue"]
 
@@ -25,9 +25,13 @@ class Queue(_Model):
 
     kind: Literal["standard", "fifo", "topic"] = "standard"
     #: VisibilityTimeout: 30 s default, 0 s–12 h (§7.6).
-    visibility_timeout_s: Annotated[float, Field(ge=0, le=43200, allow_inf_nan=False)] = 30.0
+    visibility_timeout_s: Annotated[float, Field(ge=0, le=43200, allow_inf_nan=False), NUMBER] = (
+        30.0
+    )
     #: MessageRetentionPeriod: 4 days default, 60 s–14 days (§7.6).
-    retention_s: Annotated[float, Field(ge=60, le=1_209_600, allow_inf_nan=False)] = 345_600.0
+    retention_s: Annotated[float, Field(ge=60, le=1_209_600, allow_inf_nan=False), NUMBER] = (
+        345_600.0
+    )
     #: RedrivePolicy.maxReceiveCount: 1–1,000; AWS advises ≥ 5 with Lambda (§7.3).
     max_receive_count: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
     #: RedrivePolicy.deadLetterTargetArn: the queue that takes messages received too often.

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Discriminator, Field, Tag
 
 from lambdasim import coldstart, dists
-from lambdasim.config.base import _Model
+from lambdasim.config.base import NUMBER, _Model
 from lambdasim.config.distributions import ColdStartPreset, DistSpec
 
 __all__ = [
@@ -122,7 +122,7 @@ def check_package_mb(v: float | None, package_type: str = "zip") -> float | None
 
 
 #: ``package_mb``: zipped deployment package, MB (validated by :func:`check_package_mb`).
-PackageMb = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PackageMb = Annotated[float, Field(ge=0, allow_inf_nan=False), NUMBER]
 
 
 def _cold_start_tag(v: Any) -> str:

@@ -8,6 +8,7 @@ behavioural reference) by section.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,7 +31,7 @@ from lambdasim.config.arrivals import (
     TraceArrivals,
 )
 from lambdasim.config.async_invoke import AsyncConfig, DeadLetter, Destination, ThrottleBackoff
-from lambdasim.config.base import NonNegFloat, PosFloat, _Model
+from lambdasim.config.base import NUMBER, NonNegFloat, PosFloat, _Model
 from lambdasim.config.crosscheck import cross_check
 from lambdasim.config.distributions import (
     ColdStartPreset,
@@ -45,6 +46,7 @@ from lambdasim.config.distributions import (
 from lambdasim.config.errors import ConfigError, ConfigIssue, register_models
 from lambdasim.config.event_sources import ProvisionedMode, ProvisionedPollers, SqsTrigger, Trigger
 from lambdasim.config.function import Function
+from lambdasim.config.limits import check_names, check_periods
 from lambdasim.config.provisioned import ProvisionedConcurrency, ScheduledAction, TargetTracking
 from lambdasim.config.queues import Queue
 from lambdasim.config.runtime import KeepAlivePreset, MeasuredColdStart
@@ -61,7 +63,7 @@ class Output(_Model):
     """What the results report."""
 
     percentiles: Annotated[
-        tuple[Annotated[float, Field(gt=0, lt=100)], ...], Field(min_length=1)
+        tuple[Annotated[float, Field(gt=0, lt=100), NUMBER], ...], Field(min_length=1)
     ] = (50.0, 90.0, 99.0, 99.9)
     timeseries_step_s: PosFloat = 60.0
 
@@ -124,9 +126,13 @@ class Scenario(_Model):
     def cross_check(self) -> list[ConfigIssue]:
         """Checks that span several fields (AWS rejects these configurations).
 
-        See :func:`lambdasim.config.crosscheck.cross_check`.
+        Names (:func:`~lambdasim.config.limits.check_names`), the number of time-series
+        periods (:func:`~lambdasim.config.limits.check_periods`) and
+        :func:`lambdasim.config.crosscheck.cross_check`.
         """
-        return cross_check(self)
+        issues = check_names(self.name, self.functions, self.queues, self.streams)
+        issues += check_periods(self.horizon_s, self.output.timeseries_step_s)
+        return issues + cross_check(self)
 
     def replace(self, changes: Mapping[str, Any]) -> Scenario:
         """Return a re-validated copy with dotted-path changes applied.
@@ -135,11 +141,22 @@ class Scenario(_Model):
         ----------
         changes : mapping
             ``{"functions.api.memory_mb": 1024, ...}``; list items are addressed by index
-            (``"workloads.0.arrivals.rate_per_s"``).
+            (``"workloads.0.arrivals.rate_per_s"``). A path under ``functions``, ``queues`` or
+            ``streams`` must name an existing entry (an error with a did-you-mean otherwise).
+
+        Raises
+        ------
+        ConfigError
+            A path that names no existing entry or list index, or an invalid result.
         """
         data = self.model_dump(mode="json", exclude_unset=True, by_alias=True)
-        for path, value in changes.items():
-            _set_path(data, path, value)
+        try:
+            for path, value in changes.items():
+                _set_path(data, path, value)
+        except ConfigError as exc:
+            exc.source = self._source
+            exc.args = (exc.format(),)
+            raise
         return Scenario.from_dict(data, base_dir=self._base_dir, source=self._source)
 
     # ---------------------------------------------------------------- helpers
@@ -159,8 +176,30 @@ class Scenario(_Model):
         return yaml.safe_dump(self.model_dump(mode="json", by_alias=True), sort_keys=False)
 
 
+#: Top-level keys whose entries are named by the user: a path must name an existing entry, so
+#: that a misspelt ``functions.apii.memory_mb`` is an error, not a new function (or a sweep of
+#: one).
+_NAMED = {"functions": "function", "queues": "queue", "streams": "stream"}
+
+
 def _set_path(data: Any, path: str, value: Any) -> None:
     parts = path.split(".")
+    if len(parts) >= 2 and parts[0] in _NAMED and isinstance(data.get(parts[0], {}), dict):
+        names = list(data.get(parts[0], {}))  # not in the dump when the file declares none
+        if parts[1] not in names:
+            close = difflib.get_close_matches(parts[1], names, n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            listed = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+            raise ConfigError(
+                [
+                    ConfigIssue(
+                        path,
+                        f"no {_NAMED[parts[0]]} '{parts[1]}'{hint} "
+                        f"({parts[0]}: {listed or 'none'})",
+                        value,
+                    )
+                ]
+            )
     node = data
     for i, part in enumerate(parts):
         last = i == len(parts) - 1

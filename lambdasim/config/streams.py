@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from lambdasim.config.base import _Model
+from lambdasim.config.base import NUMBER, _Model
 
 __all__ = ["OnFailure", "Stream", "StreamTrigger"]
 
@@ -24,7 +24,9 @@ class Stream(_Model):
     kind: Literal["kinesis", "dynamodb"] = "kinesis"
     shards: Annotated[StrictInt, Field(ge=1, le=10000)] = 1
     #: Retention: Kinesis 24 h default, up to 365 days; DynamoDB Streams 24 h (§8).
-    retention_s: Annotated[float, Field(ge=3600, le=31_536_000, allow_inf_nan=False)] = 86400.0
+    retention_s: Annotated[float, Field(ge=3600, le=31_536_000, allow_inf_nan=False), NUMBER] = (
+        86400.0
+    )
 
     @model_validator(mode="after")
     def _dynamodb_retention(self) -> Stream:
@@ -44,12 +46,12 @@ class StreamTrigger(_Model):
 
     name: str
     batch_size: Annotated[StrictInt, Field(ge=1, le=10000)] = 100
-    max_batching_window_s: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False)] = 0.0
+    max_batching_window_s: Annotated[float, Field(ge=0, le=300, allow_inf_nan=False), NUMBER] = 0.0
     parallelization_factor: Annotated[StrictInt, Field(ge=1, le=10)] = 1
     #: −1 = retry until the record expires (AWS default), or 0–10,000.
     max_retry_attempts: Annotated[StrictInt, Field(ge=-1, le=10000)] = -1
     #: −1 = no limit (AWS default), or 60–604,800 s.
-    max_record_age_s: Annotated[float, Field(ge=-1, le=604800, allow_inf_nan=False)] = -1.0
+    max_record_age_s: Annotated[float, Field(ge=-1, le=604800, allow_inf_nan=False), NUMBER] = -1.0
     bisect_batch_on_error: StrictBool = False
     report_batch_item_failures: StrictBool = False
     on_failure: OnFailure | None = None

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictInt
 
 from lambdasim.config.arrivals import ArrivalSpec
-from lambdasim.config.base import PosFloat, _Model
+from lambdasim.config.base import NUMBER, PosFloat, _Model
 
 __all__ = ["ClientRetry", "Workload"]
 
@@ -41,19 +41,19 @@ class Workload(_Model):
     source: Literal["api", "s3", "sns", "eventbridge", "sdk"] | None = None
     #: Event payload, KB: sync up to 6 MB, async up to 1 MB (§3); async events above 256 KB
     #: are billed one extra request per 64 KB (§6).
-    payload_kb: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    payload_kb: Annotated[float, Field(gt=0, allow_inf_nan=False), NUMBER] = 1.0
     arrivals: ArrivalSpec
     client_retry: ClientRetry | None = None
     name: str | None = None
     #: SQS message size, KB (max 1 MiB, §7.6); every 64 KB is one request (§10.5).
-    message_kb: Annotated[float, Field(gt=0, le=1024, allow_inf_nan=False)] = 1.0
+    message_kb: Annotated[float, Field(gt=0, le=1024, allow_inf_nan=False), NUMBER] = 1.0
     #: FIFO queues: messages are spread evenly over this many message groups (§7.4).
     message_groups: Annotated[StrictInt, Field(ge=1)] = 1
     #: Streams (``stream:NAME`` targets): records get one of this many partition keys, spread
     #: over the shards by hash (§8).
     partition_keys: Annotated[StrictInt, Field(ge=1)] = 1000
     #: Streams: the share of records that fail every time they are processed (poison records).
-    poison_probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
+    poison_probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), NUMBER] = 0.0
 
     @property
     def stream(self) -> str | None:

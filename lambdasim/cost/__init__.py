@@ -3,11 +3,12 @@
 Prices live in versioned YAML tables shipped as package data (``lambdasim/cost/pricing/``), never in
 code, and every result names the table it was priced with (stack.md §2.11). The package holds
 pure functions of per-run totals; it knows nothing about the simulation and imports nothing from
-lambdasim but :mod:`lambdasim.units`.
+lambdasim but :mod:`lambdasim.units` (and :mod:`lambdasim.errors`, for :class:`PricingError`).
 
 Modules
 -------
-* :mod:`lambdasim.cost.tables` -- the table schema, :func:`available_tables`, :func:`load_table`;
+* :mod:`lambdasim.cost.tables` -- the table schema, :func:`available_tables`, :func:`load_table`,
+  :class:`PricingError`;
 * :mod:`lambdasim.cost.totals` -- :class:`BillingTotals`, the per-function input record;
 * :mod:`lambdasim.cost.lambda_` -- Lambda requests, tiered duration, INIT rule, provisioned
   concurrency: :func:`run_cost`, :func:`monthly_projection`, :func:`cost_from_usage`;
@@ -45,6 +46,7 @@ from lambdasim.cost.tables import (
     BillingRules,
     DurationTier,
     FreeTier,
+    PricingError,
     PricingTable,
     RegionPricing,
     SqsPricing,
@@ -62,6 +64,7 @@ __all__ = [
     "BillingTotals",
     "DurationTier",
     "FreeTier",
+    "PricingError",
     "PricingTable",
     "RegionPricing",
     "SqsCostTotals",

@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from lambdasim.errors import LambdasimError
 
 __all__ = [
     "ARCHITECTURES",
@@ -29,6 +38,7 @@ __all__ = [
     "BillingRules",
     "DurationTier",
     "FreeTier",
+    "PricingError",
     "PricingTable",
     "RegionPricing",
     "SqsPricing",
@@ -44,6 +54,15 @@ _PRICING_DIR = Path(__file__).resolve().parent / "pricing"
 # Shipped file names are ``<family>-<YYYY-MM>.yaml`` and carry id ``<family>@<YYYY-MM>``; the
 # id is derived from the name so that listing tables does not parse every file.
 _FILE_RE = re.compile(r"^(?P<family>[a-z0-9][a-z0-9-]*?)-(?P<ym>\d{4}-\d{2})\.yaml$")
+
+
+#: Largest pricing table file read, bytes (a table is a few KB: a bigger file is the wrong one).
+MAX_TABLE_BYTES = 1 << 20
+
+
+class PricingError(LambdasimError, ValueError):
+    """A pricing table that cannot be used (unknown id, missing or unreadable file, bad YAML,
+    wrong schema): one line per problem, naming the id or file. A ValueError as before."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,12 +362,64 @@ def _newest(ids: Sequence[str]) -> str:
 DEFAULT_TABLE: str = _newest(available_tables())
 
 
+def _valid_ids() -> str:
+    return ", ".join(available_tables())
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    # One line: "line L, column C: what", from PyYAML's marks (1-based for people).
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}"
+
+
+def _short(value: Any) -> str:
+    # A value for a message, never a screenful (a user table may hold anything).
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _schema_problems(src: str, exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        got = f" (got {_short(err['input'])})" if "input" in err else ""
+        msg = str(err["msg"]).replace("Value error, ", "")
+        lines.append(f"{src}: {loc}: {msg}{got}")
+    return lines
+
+
 def _read(path: Path) -> PricingTable:
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    src = f"pricing table {path}"
+    try:
+        size = path.stat().st_size
+        if size > MAX_TABLE_BYTES:
+            raise PricingError(
+                f"{src}: {size:,} bytes is not a pricing table (limit {MAX_TABLE_BYTES:,} bytes)"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PricingError(f"{src}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PricingError(
+            f"{src}: not UTF-8 text (byte {exc.start}); a pricing table is a YAML file"
+        ) from None
+    try:
+        data = yaml.safe_load(text)  # safe loader: no Python object tags
+    except yaml.YAMLError as exc:
+        raise PricingError(f"{src}: invalid YAML: {_yaml_problem(exc)}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: a pricing table must be a YAML mapping")
-    return PricingTable.model_validate(data)
+        raise PricingError(
+            f"{src}: a pricing table must be a YAML mapping (got {type(data).__name__}); "
+            f"see the shipped tables: {_valid_ids()}"
+        )
+    try:
+        return PricingTable.model_validate(data)
+    except ValidationError as exc:
+        raise PricingError("\n".join(_schema_problems(src, exc))) from None
 
 
 @cache
@@ -356,11 +427,41 @@ def _load_shipped(table_id: str) -> PricingTable:
     # Cached: sweeps price thousands of runs with the same (frozen) table.
     table = _read(_shipped()[table_id])
     if table.id != table_id:
-        raise ValueError(f"shipped table file for {table_id!r} declares id {table.id!r}")
+        raise PricingError(f"shipped table file for {table_id!r} declares id {table.id!r}")
     return table
 
 
-def load_table(table: str | os.PathLike[str] | None = None) -> PricingTable:
+def _resolve(
+    table: str | os.PathLike[str] | None, base_dir: str | os.PathLike[str] | None
+) -> str | Path:
+    # A shipped id, or the file to read (relative paths against base_dir, else the cwd).
+    if table is None:
+        return DEFAULT_TABLE
+    if isinstance(table, str) and table in _shipped():
+        return table
+    path = Path(table).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = Path(base_dir) / path
+    looks_like_path = (
+        not isinstance(table, str)
+        or path.suffix in (".yaml", ".yml")
+        or os.sep in table
+        or "/" in table
+        or path.is_file()
+    )
+    if not looks_like_path:
+        raise PricingError(
+            f"unknown pricing table {table!r}; available: {_valid_ids()} "
+            "(or pass the path of a YAML table)"
+        )
+    return path
+
+
+def load_table(
+    table: str | os.PathLike[str] | None = None,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> PricingTable:
     """Load a shipped price table by id, or a user table from a YAML file.
 
     Parameters
@@ -369,6 +470,10 @@ def load_table(table: str | os.PathLike[str] | None = None) -> PricingTable:
         A shipped id such as ``"aws-lambda@2026-11"``, a path to a YAML file in the same schema
         (e.g. with Savings Plans or enterprise discounts), or ``None`` for
         :data:`DEFAULT_TABLE`.
+    base_dir : path-like, optional
+        Directory a relative path is resolved against. A scenario's ``pricing.table`` is
+        resolved against the config file's directory (like trace paths); without ``base_dir``
+        (``lambdasim pricing show --table``) against the working directory.
 
     Returns
     -------
@@ -377,28 +482,19 @@ def load_table(table: str | os.PathLike[str] | None = None) -> PricingTable:
 
     Raises
     ------
-    ValueError
-        Unknown id (the message lists the shipped ids) or an invalid table.
-    FileNotFoundError
-        A path that does not exist.
+    PricingError
+        Unknown id (the message lists the shipped ids), a file that does not exist or cannot
+        be read, invalid YAML, or a table that breaks the schema (one line per field: its path,
+        what is wrong and the value). A :class:`ValueError` too.
     """
-    if table is None:
-        table = DEFAULT_TABLE
-    if isinstance(table, str) and table in _shipped():
-        return _load_shipped(table)
-    path = Path(table)
-    looks_like_path = (
-        not isinstance(table, str)
-        or path.suffix in (".yaml", ".yml")
-        or os.sep in table
-        or "/" in table
-        or path.is_file()
-    )
-    if looks_like_path:
-        if not path.is_file():
-            raise FileNotFoundError(f"pricing table file not found: {path}")
-        return _read(path)
-    raise ValueError(
-        f"unknown pricing table {table!r}; available: {', '.join(available_tables())} "
-        "(or pass the path of a YAML table)"
-    )
+    where = _resolve(table, base_dir)
+    if isinstance(where, str):
+        return _load_shipped(where)
+    if not where.exists():
+        hint = " (relative to the config file's directory)" if base_dir is not None else ""
+        raise PricingError(
+            f"pricing table {table!s}: file not found: {where}{hint}; shipped ids: {_valid_ids()}"
+        )
+    if where.is_dir():
+        raise PricingError(f"pricing table {where}: is a directory, not a YAML file")
+    return _read(where)

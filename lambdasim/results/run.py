@@ -18,6 +18,7 @@ from lambdasim.cost.provisioned import enabled_unit_s, enabled_unit_s_unrounded
 from lambdasim.metrics import RunMetrics, window_stats
 from lambdasim.results import blocks, plots, series
 from lambdasim.results.schema import summary_row
+from lambdasim.results.store import OutputError, atomic_path, atomic_write_text, check_output
 
 __all__ = ["RunResult"]
 
@@ -73,7 +74,7 @@ class RunResult:
         periods = metrics.periods
         window = periods.window_s
         pcts = scenario.output.percentiles
-        table = _table(scenario.pricing.table)
+        table = _table(scenario.pricing.table, scenario.base_dir)
         region = scenario.account.region
         pc_rounding_s = float(table.billing_rules.provisioned_rounding_s)
         totals = []
@@ -209,7 +210,13 @@ class RunResult:
     @property
     def pricing_table(self) -> str:
         """Id of the pricing table the run's cost uses."""
-        return costmod.load_table(self.scenario.pricing.table).id
+        return _table(self.scenario.pricing.table, self.scenario.base_dir).id
+
+    def _pricing(self, table: str | Path | None) -> costmod.PricingTable:
+        # The scenario's own table is relative to its config file; one passed here, to the cwd.
+        if table is not None:
+            return _table(table)
+        return _table(self.scenario.pricing.table, self.scenario.base_dir)
 
     @property
     def cost(self) -> pd.DataFrame:
@@ -226,14 +233,14 @@ class RunResult:
         ValueError
             If the table bills at another granularity than the 1 ms the totals were kept at.
         """
-        t = _table(table if table is not None else self.scenario.pricing.table)
+        t = self._pricing(table)
         return costmod.run_cost(self.totals, t, region=region or self.scenario.account.region)
 
     def monthly_cost(
         self, *, table: str | Path | None = None, free_tier: bool | None = None, days: float = 30
     ) -> pd.DataFrame:
         """Projection of the run's rates to ``days`` days, with monthly tiers and free tier."""
-        t = _table(table if table is not None else self.scenario.pricing.table)
+        t = self._pricing(table)
         ft = self.scenario.pricing.free_tier if free_tier is None else free_tier
         return costmod.monthly_projection(
             self.totals, t, free_tier=ft, days=days, region=self.scenario.account.region
@@ -286,12 +293,22 @@ class RunResult:
 
     def to_parquet(self, path: str | Path) -> Path:
         """Write summary, time series and cost to ``path`` (a directory) as Parquet files."""
-        out = Path(path)
-        out.mkdir(parents=True, exist_ok=True)
-        self.summary.reset_index().to_parquet(out / "summary.parquet")
-        self.timeseries.to_parquet(out / "timeseries.parquet")
-        self.cost.reset_index().to_parquet(out / "cost.parquet")
-        (out / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
+        out = check_output(path, "dir", "output directory")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot create ({exc.strerror or exc})") from None
+        # Each file goes to a temporary name and is renamed: an interrupted write leaves whole
+        # files (of this run or the previous one), never a truncated one.
+        frames = {
+            "summary.parquet": self.summary.reset_index(),
+            "timeseries.parquet": self.timeseries,
+            "cost.parquet": self.cost.reset_index(),
+        }
+        for name, frame in frames.items():
+            with atomic_path(out / name) as tmp:
+                frame.to_parquet(tmp)
+        atomic_write_text(out / "scenario.yaml", self.scenario.to_yaml())
         return out
 
     def _repr_html_(self) -> str:
@@ -332,8 +349,8 @@ def _init_billed_always(fn: Function) -> bool:
     return fn.package_type == "image" or _CUSTOM_RUNTIME.fullmatch(runtime) is not None
 
 
-def _table(table: str | Path | None) -> costmod.PricingTable:
-    t = costmod.load_table(table)
+def _table(table: str | Path | None, base_dir: Path | None = None) -> costmod.PricingTable:
+    t = costmod.load_table(table, base_dir=base_dir)
     if t.billing_rules.duration_granularity_ms != 1:
         raise ValueError(
             f"pricing table {t.id} bills in {t.billing_rules.duration_granularity_ms} ms steps; "

@@ -8,25 +8,35 @@ table the same column order, dtypes and row order whether its rows came from mem
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from lambdasim.errors import LambdasimError
 from lambdasim.results.schema import ID_COLUMNS, metric_order
 
 __all__ = [
     "MANIFEST",
+    "OutputError",
+    "ResultsError",
+    "atomic_path",
+    "atomic_write_text",
+    "check_output",
     "finished_reps",
     "parse_part_name",
     "part_name",
     "read_manifest",
     "set_attrs",
+    "sweep_id",
     "tidy",
     "write_manifest",
     "write_part",
@@ -36,6 +46,97 @@ __all__ = [
 MANIFEST = "_sweep.json"
 
 _PART = re.compile(r"^part-p(\d+)-r(\d+)-(\d+)\.parquet$")
+
+
+# --------------------------------------------------------------------------------- output paths
+
+
+class OutputError(LambdasimError):
+    """An output path that cannot be written: a file where a directory is needed (or the
+    reverse), or a directory without write permission. One line, naming the path."""
+
+
+def _existing_ancestor(path: Path) -> Path:
+    p = path.absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def check_output(path: str | Path, kind: Literal["dir", "file"], what: str = "-o") -> Path:
+    """Check, before any work, that ``path`` can be written as a directory or a file.
+
+    Nothing is created: the nearest existing ancestor must be a directory in which a file can
+    be created (probed with a temporary file, since ``os.access`` is wrong for root and for
+    read-only mounts).
+
+    Parameters
+    ----------
+    path : str or Path
+        The output path.
+    kind : {"dir", "file"}
+        What will be written there.
+    what : str
+        The option, for the message (``"-o"``, ``"--plot"``).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        One line naming the path and what is wrong.
+    """
+    p = Path(path)
+    if kind == "dir" and p.exists() and not p.is_dir():
+        raise OutputError(f"{what} {p}: exists and is not a directory (a directory is needed)")
+    if kind == "file" and p.is_dir():
+        raise OutputError(f"{what} {p}: is a directory (a file name is needed)")
+    base = (
+        p if kind == "dir" and p.is_dir() else _existing_ancestor(p.parent if kind == "file" else p)
+    )
+    if not base.is_dir():
+        raise OutputError(f"{what} {p}: {base} is a file, not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".lambdasim-probe-", dir=base)
+    except OSError as exc:
+        raise OutputError(f"{what} {p}: cannot write in {base} ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
+    return p
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary name next to ``path`` to write to; renamed onto ``path`` when the block ends.
+
+    A crash or an exception leaves either the old file (or none) or the whole new one, never a
+    half-written file; the temporary file is removed on an exception.
+
+    Raises
+    ------
+    OutputError
+        If the file cannot be written (the OS reason in one line).
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def tidy(frame: pd.DataFrame, grid_keys: Sequence[str]) -> pd.DataFrame:
@@ -113,12 +214,45 @@ def finished_reps(directory: Path) -> set[tuple[int, int]]:
     return done
 
 
+class ResultsError(LambdasimError):
+    """A results directory that cannot be read as one sweep: a corrupt part or manifest, or a
+    part of another sweep. One line, naming the file."""
+
+
+def sweep_id(config: str, grid: Mapping[str, Sequence[Any]], seed: int) -> str:
+    """Identity of a sweep: a hash of its base config (YAML), grid and root seed.
+
+    Stored in the manifest and in every part (``attrs["sweep_id"]``) so that a part of another
+    sweep dropped into the same directory is recognised. Replications (``reps``) are left out:
+    resuming with more replications adds parts to the same sweep.
+    """
+    doc = json.dumps(
+        {"config": config, "grid": {str(k): list(v) for k, v in grid.items()}, "seed": int(seed)},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(doc.encode("utf-8")).hexdigest()[:16]
+
+
 def read_manifest(directory: Path) -> dict[str, Any] | None:
-    """The ``_sweep.json`` of a results directory, or None."""
+    """The ``_sweep.json`` of a results directory, or None.
+
+    Raises
+    ------
+    ResultsError
+        If the manifest is not a JSON object (a truncated or foreign file).
+    """
     path = directory / MANIFEST
     if not path.is_file():
         return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultsError(
+            f"{path}: not a readable sweep manifest ({type(exc).__name__})"
+        ) from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: not a sweep manifest (a JSON object is expected)")
     return data
 
 

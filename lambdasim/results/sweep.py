@@ -35,10 +35,12 @@ from lambdasim.results import plots
 from lambdasim.results.schema import ADDITIVE_METRICS, ID_COLUMNS
 from lambdasim.results.store import (
     MANIFEST,
+    ResultsError,
     finished_reps,
     parse_part_name,
     read_manifest,
     set_attrs,
+    sweep_id,
     tidy,
     write_manifest,
     write_part,
@@ -47,8 +49,30 @@ from lambdasim.results.store import (
 __all__ = ["SweepResult", "read_results"]
 
 
+def _identity(attrs: Mapping[str, Any]) -> str | None:
+    """The sweep a manifest or part belongs to (None: nothing to tell it by)."""
+    if attrs.get("sweep_id"):
+        return str(attrs["sweep_id"])
+    if all(k in attrs for k in ("config", "grid", "seed")):  # written before sweep_id existed
+        return sweep_id(str(attrs["config"]), attrs["grid"] or {}, int(attrs["seed"]))
+    return None
+
+
+def _read_part(path: Path, directory: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a truncated or foreign file
+        raise ResultsError(
+            f"{path}: corrupt Parquet part ({type(exc).__name__}); delete it and run "
+            f"`lambdasim sweep CONFIG -o {directory} --resume` to re-run that point"
+        ) from None
+
+
 def read_results(directory: str | Path) -> SweepResult:
     """Read a sweep's Parquet directory (written by ``sweep(out=...)``, ``to_parquet`` or the CLI).
+
+    Every part must belong to the sweep of the manifest (the same ``sweep_id``: base config,
+    grid and root seed), or, without a manifest, to the sweep of the first part.
 
     Parameters
     ----------
@@ -63,8 +87,12 @@ def read_results(directory: str | Path) -> SweepResult:
     ------
     FileNotFoundError
         If the directory has neither a manifest nor any part.
+    ResultsError
+        A corrupt part or manifest, or a part of another sweep (one line naming the file).
     """
     d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise ResultsError(f"{d}: not a directory (a sweep's results directory is expected)")
     manifest = read_manifest(d)
     parts = (
         sorted(
@@ -75,8 +103,18 @@ def read_results(directory: str | Path) -> SweepResult:
     )
     if manifest is None and not parts:
         raise FileNotFoundError(f"{d}: no sweep results (no {MANIFEST} and no part-*.parquet)")
-    frames = [pd.read_parquet(p) for _, p in parts]
+    frames = [_read_part(p, d) for _, p in parts]
     meta: dict[str, Any] = {str(k): v for k, v in (manifest or frames[0].attrs).items()}
+    want = _identity(meta)
+    origin = d / MANIFEST if manifest is not None else parts[0][1]
+    for (_, path), frame in zip(parts, frames, strict=True):
+        got = _identity({str(k): v for k, v in frame.attrs.items()})
+        if want is not None and got != want:
+            # Merging it would silently mix two experiments in one table.
+            raise ResultsError(
+                f"{path}: part of another sweep (sweep_id {got or 'missing'}, {origin.name} "
+                f"has {want}: another config, grid or seed); move it out of {d}"
+            )
     grid = {str(k): list(v) for k, v in meta.get("grid", {}).items()}
     if frames:
         table = pd.concat(frames, ignore_index=True)

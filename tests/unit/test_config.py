@@ -65,7 +65,8 @@ def test_unknown_workload_target_suggests_function() -> None:
 
 
 def test_integer_fields_take_only_integers_and_yaml_1e3_is_a_float() -> None:
-    # PyYAML reads 1e3 as the string '1e3' (YAML 1.1); float fields accept it, int fields do not.
+    # PyYAML alone reads 1e3 as the string '1e3' (YAML 1.1); the scenario loader reads it as a
+    # float (YAML 1.2), so float fields take it and int fields do not.
     sc = ls.loads(QUICK.replace("horizon_s: 3600", "horizon_s: 1e3"))
     assert sc.horizon_s == 1000.0
     (line,) = errors(QUICK.replace("memory_mb: 512", "memory_mb: 1e3"))

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from lambdasim import fit
 from lambdasim.config.arrivals import TraceArrivals
+from lambdasim.errors import LambdasimError
 from lambdasim.rng import BLOCK
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "TraceWarning",
     "Window",
     "prefix_match",
+    "snippet",
     "spread_counts",
 ]
 
@@ -44,8 +46,38 @@ CHUNK_ROWS = 65536
 Times = NDArray[np.float64]
 
 
-class TraceError(ValueError):
-    """A trace file that cannot be replayed (missing, wrong column, bad value, not sorted...)."""
+#: Longest cell value an error message quotes, characters (a message names the problem; it
+#: must not print the content of a file that is not a trace, e.g. ``path: /etc/passwd``).
+SNIPPET_CHARS = 24
+#: Longest trace error message, characters (the file's path and the problem fit easily).
+MESSAGE_CHARS = 400
+
+
+def snippet(value: Any) -> str:
+    """``value`` as an error message quotes it: ``repr`` (non-printable characters escaped),
+    at most :data:`SNIPPET_CHARS` characters, cut with ``...``."""
+    text = repr(value.item() if isinstance(value, np.generic) else value)
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 3] + "..."
+
+
+class TraceError(LambdasimError, ValueError):
+    """A trace file that cannot be replayed (missing, wrong column, bad value, not sorted...).
+
+    The message is one line per problem, naming ``file:line: column``. It is sanitised here, so
+    that whatever a reader puts in it (a header, a parser's message) cannot flood the terminal
+    with another file's content: non-printable characters become ``?`` and each line is cut at
+    :data:`MESSAGE_CHARS` characters.
+    """
+
+    def __init__(self, message: str) -> None:
+        lines = []
+        for line in str(message).splitlines() or [""]:
+            clean = "".join(c if c.isprintable() else "?" for c in line)
+            if len(clean) > MESSAGE_CHARS:
+                clean = clean[: MESSAGE_CHARS - 3] + "..."
+            lines.append(clean)
+        super().__init__("\n".join(lines))
 
 
 class TraceWarning(UserWarning):
@@ -111,7 +143,7 @@ class RowCheck:
 def _raw(v: Any) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return "an empty cell"
-    return repr(v.item() if isinstance(v, np.generic) else v)
+    return snippet(v)
 
 
 class Window:
