@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import simpy
 
-__all__ = ["LATE", "NORMAL", "EventQueue", "Wakeup", "event_queue"]
+__all__ = ["LATE", "NORMAL", "EventQueue", "Wakeup", "event_queue", "pending_wakeups"]
 
 #: SimPy's priority for ordinary events (``simpy.events.NORMAL``).
 NORMAL = 1
@@ -106,3 +106,13 @@ class Wakeup:
     def pending(self) -> bool:
         """Scheduled and not yet processed."""
         return self.callbacks is not None
+
+
+def pending_wakeups(sim: simpy.Environment) -> list[Wakeup]:
+    """The wake-ups still scheduled on ``sim``'s queue (after a run: those at or past the end)."""
+    out: list[Wakeup] = []
+    for entry in sim._queue:
+        ev = entry[-1]
+        if isinstance(ev, Wakeup) and ev.pending:
+            out.append(ev)
+    return out

@@ -96,11 +96,14 @@ class OutcomeSink(Protocol):
     def rejected(self, arrival: float) -> None:
         """A request that arrived at ``arrival`` ended throttled (no attempts left)."""
 
-    def started_init(self, e: Any) -> None:
+    def started(self, e: Any) -> None:
         """An invoke started on a new environment or re-ran INIT after a reset."""
 
     def finished(self, e: Any, end: float) -> None:
         """The invoke environment ``e`` was serving ended at ``end``."""
+
+    def running_at_end(self, e: Any) -> None:
+        """Environment ``e`` was still running its invoke at the horizon."""
 
 
 class Tracer(Protocol):
@@ -245,7 +248,7 @@ class ProvisionedSink(Protocol):
     init_ms: int
     reinits: int
 
-    def on_invocation(self, now: float, on_pc: bool, allocated: int) -> None:
+    def on_invocation(self, now: float, arrival: float, on_pc: bool) -> None:
         """An invoke started on PC or spilled over."""
 
     def on_enabled(self, start: float, end: float, environments: float) -> None:

@@ -12,16 +12,14 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from functools import partial
 
 import numpy as np
 import simpy
 
-from lambdasim.config import ConfigError, ConfigIssue, Scenario
-from lambdasim.config.arrivals import TraceArrivals, has_recorded_durations
-from lambdasim.config.errors import MISSING
-from lambdasim.cost import PricingError, PricingTable, load_table
+from lambdasim.clock import Wakeup, pending_wakeups
+from lambdasim.config import Scenario
+from lambdasim.config.arrivals import has_recorded_durations
 from lambdasim.metrics import (
     AsyncMetrics,
     EsmMetrics,
@@ -34,6 +32,7 @@ from lambdasim.metrics import (
     TopicMetrics,
 )
 from lambdasim.periods import Periods
+from lambdasim.preflight import PreflightError, preflight, pricing_issues
 from lambdasim.results.run import RunResult
 from lambdasim.rng import Streams, sampler
 from lambdasim.service.async_invoke import AsyncDispatcher
@@ -58,79 +57,6 @@ from lambdasim.workload.replay import recorded_events
 from lambdasim.workload.synthetic import arrival_times, named_streams
 
 __all__ = ["PreflightError", "preflight", "run"]
-
-
-class PreflightError(ConfigError, PricingError):
-    """What :func:`preflight` finds, one issue per problem at the field naming the file; both a
-    ConfigError (as ``validate`` reports it) and a :class:`~lambdasim.cost.PricingError`."""
-
-
-def _pricing_issues(scenario: Scenario) -> tuple[PricingTable | None, list[ConfigIssue]]:
-    # A relative pricing.table is resolved against the config file's directory, like traces.
-    try:
-        return load_table(scenario.pricing.table, base_dir=scenario.base_dir), []
-    except PricingError as exc:
-        return None, [ConfigIssue("pricing.table", line, MISSING) for line in str(exc).splitlines()]
-
-
-def _binary(path: Path) -> bool:
-    # Pandas parses nearly anything as CSV; a NUL byte or non-UTF-8 text means the wrong file.
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)  # enough to tell text from binary
-        head.decode("utf-8")
-    except OSError:
-        return False  # the reader says what is wrong with opening it
-    except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 4  # not just a multi-byte character cut at the end
-    return b"\0" in head
-
-
-def _trace_issues(scenario: Scenario) -> list[ConfigIssue]:
-    from lambdasim.workload.traces import TraceError, trace_events
-
-    issues = []
-    traces = [(i, w.arrivals) for i, w in enumerate(scenario.workloads)]
-    for i, spec in [(i, a) for i, a in traces if isinstance(a, TraceArrivals)]:
-        field = f"workloads.{i}.arrivals.path"
-        path = scenario.resolve_path(spec.path)
-        if spec.format == "csv" and path.is_file() and _binary(path):
-            issues.append(ConfigIssue(field, f"{path}: not a CSV trace (binary data)", MISSING))
-            continue
-        try:
-            # The first block reads the header and the first chunk of rows through the same
-            # reader the run uses, so the errors (file:line: column) are the run's.
-            next(iter(trace_events(spec, path, np.random.default_rng(0))), None)
-        except TraceError as exc:
-            issues.append(ConfigIssue(field, str(exc), MISSING))
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            # A parser's own message may quote the file: name the problem's type only.
-            what = f"{path}: not a {spec.format} trace ({type(exc).__name__})"
-            issues.append(ConfigIssue(field, what, MISSING))
-    return issues
-
-
-def preflight(scenario: Scenario, *, traces: bool = True) -> None:
-    """Open the pricing table and every trace's first rows, so that ``validate``, ``run`` and
-    ``sweep`` report a bad one at once (a config error at the field naming the file).
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The scenario to check.
-    traces : bool
-        Also read every trace's header and first chunk (False: the pricing table only).
-
-    Raises
-    ------
-    PreflightError
-        One line per problem, naming the file.
-    """
-    _, issues = _pricing_issues(scenario)
-    if traces:
-        issues += _trace_issues(scenario)
-    if issues:
-        raise PreflightError(issues, source=scenario._source)
 
 
 def _async_events(
@@ -173,10 +99,6 @@ def _queue_messages(queue: SqsQueue, size_kb: float, groups: int) -> Callable[[f
 def _payload_extra_requests(payload_kb: float) -> int:
     """Async events are billed 1 request for the first 256 KB and 1 per further 64 KB (§6)."""
     return math.ceil(max(0.0, payload_kb - 256.0) / 64.0 - 1e-9)
-
-
-def _sampler(dist: Any, g: np.random.Generator) -> Callable[[], float]:
-    return sampler(lambda n: dist.sample(g, n))
 
 
 def run(
@@ -240,7 +162,9 @@ def run(
         m = FunctionMetrics(name, periods)
         ka = fn.keep_alive_s.build()
         pool = EnvironmentPool(
-            _sampler(ka, streams.generator("idle_ttl", name)), fn.max_lifetime_s, m.environments
+            sampler(partial(ka.sample, streams.generator("idle_ttl", name))),
+            fn.max_lifetime_s,
+            m.environments,
         )
         if acct.scaling.mode == "none":
             bucket: ScalingBucket | Unlimited = Unlimited()
@@ -274,7 +198,7 @@ def run(
     sqs_queues: dict[str, SqsQueue] = {}
     topics: dict[str, SnsTopic] = {}
     # SQS bills one request per chunk of payload (§10.5), a rule of the pricing table
-    table, bad = _pricing_issues(scenario)
+    table, bad = pricing_issues(scenario)
     if table is None:
         raise PreflightError(bad, source=scenario._source)  # the line validate prints
     chunk_kb = float(table.for_region(acct.region)[0].sqs.request_chunk_kb)
@@ -437,7 +361,8 @@ def run(
     else:
         sim.run(until=horizon)
 
-    _close(horizon, rm, services, pools, sqs_queues, destinations, stream_maps)
+    pending = pending_wakeups(sim)  # among them the invokes still running at the horizon
+    _close(horizon, rm, services, pools, sqs_queues, destinations, stream_maps, pending)
     wall = time.perf_counter() - wall0
     return RunResult.build(
         scenario=scenario,
@@ -457,6 +382,7 @@ def _close(
     queues: dict[str, SqsQueue],
     destinations: Destinations,
     stream_maps: dict[str, StreamMapping],
+    pending: list[Wakeup],
 ) -> None:
     """Write the engine's state at the horizon into the collectors and close their levels."""
     for q in queues.values():
@@ -479,6 +405,7 @@ def _close(
         em.pollers.roll(horizon)
     for name, svc in services.items():
         svc.pool.expire(horizon)
+        svc.report_in_flight(pending)
         rm.functions[name].close(horizon)
         if name in pools:
             pools[name].close(horizon)

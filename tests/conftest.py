@@ -6,8 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 import lambdasim as ls
+
+#: ``pytest tests/properties --hypothesis-profile=deep``: the long search of the property tests
+#: (still seeded where a test says ``derandomize``; their CI counts are the default profile's).
+settings.register_profile("deep", max_examples=5000, deadline=None)
 
 ROOT = Path(__file__).resolve().parent.parent
 

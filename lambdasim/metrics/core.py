@@ -157,7 +157,9 @@ class Level:
         edges = self._edges
         while t >= self.edge:
             b = self.edge
-            self.seg_area.append(self.n * b - self.na * self.a - self.s)
+            # the difference of large sums can round to just below 0 for a level that is 0 in
+            # the segment: never report a negative area (issue 15, a -1e-16 mean)
+            self.seg_area.append(max(0.0, self.n * b - self.na * self.a - self.s))
             self.seg_max.append(self.smax)
             self.a = b
             self.na = self.n

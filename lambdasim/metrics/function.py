@@ -42,8 +42,8 @@ class FunctionMetrics:
         self.outcomes = [0, 0, 0, 0]  # indexed by lambdasim.records.Outcome
         self.throttle_events = 0  # every rejected attempt (CloudWatch Throttles)
         self.throttle_reasons = [0] * len(ThrottleReason)  # indexed by ThrottleReason
-        self.cold_starts = 0  # counted when the invoke starts
-        self.cold_finished = 0  # cold starts among invokes that finished
+        self.cold_starts = 0  # counted when the invoke starts (the counter rule: started)
+        self.started_n = 0  # invokes started (invocations_run)
         self.suppressed_inits = 0
         self.latency_sum = 0.0
         self.duration_sum = 0.0
@@ -54,7 +54,8 @@ class FunctionMetrics:
         self.duration = LogHistogram()
         self.init = LogHistogram()
         # per-period series over the whole horizon
-        self.ts_invocations = np.zeros(n, dtype=np.int64)
+        self.ts_invocations = np.zeros(n, dtype=np.int64)  # by start, counted at start
+        self.ts_finished = np.zeros(n, dtype=np.int64)  # by start, counted at the end
         self.ts_errors = np.zeros(n, dtype=np.int64)
         self.ts_duration_sum = np.zeros(n, dtype=np.float64)
         self.ts_throttles = [0] * n
@@ -94,7 +95,6 @@ class FunctionMetrics:
         # the 6th column marks invokes made for an event source (async, SQS), not a sync request
         self._rows_extend((e.start, e.arrival, end, e.invoke_s, e.outcome, e.caller is not None))
         if e.cold and e.arrival >= self.warmup:
-            self.cold_finished += 1  # the numerator of cold_start_rate (finished invokes)
             # INIT billed under the rules from 2025-08-01 (aws-lambda-behaviour.md §10.2): the
             # extra milliseconds when INIT and invoke are rounded up together.
             inv = e.invoke_s
@@ -102,12 +102,27 @@ class FunctionMetrics:
         if len(self._rows) >= self._limit:
             self.flush()
 
-    def started_init(self, e: Any) -> None:
-        """An invoke started on a new environment (``e.cold``) or re-ran INIT after a reset.
+    def started(self, e: Any) -> None:
+        """An invoke started on a new environment (``e.cold``) or re-ran INIT (``e.suppressed``).
 
-        Counted when the invoke starts, so cold starts still running at the horizon are in
-        the ColdStarts series and counts.
+        The counter rule (README "Results"): an invoke counts when it starts, if its request
+        arrived at or after warm-up; the Invocations and ColdStarts series bin it by its start.
+        So ``invocations_run``, ``cold_starts`` and the provisioned invocations / spillover all
+        include invokes still running at the horizon, and ``cold_starts`` ≤ ``invocations_run``.
+        Warm invokes are not reported when they start (that would cost the hot path a call
+        per invoke): a finished one is counted from its row, one still running at the horizon
+        by :meth:`running_at_end`, which the wiring calls for each at the end of the run.
         """
+        self._started_init(e)
+
+    def running_at_end(self, e: Any) -> None:
+        """Environment ``e`` was still running its invoke at the horizon (written at close)."""
+        self.ts_invocations[self.periods.bin(e.start)] += 1
+        if e.arrival >= self.warmup:
+            self.started_n += 1
+
+    def _started_init(self, e: Any) -> None:
+        """A new environment (``e.cold``) or a re-run INIT after a reset (``e.suppressed``)."""
         if e.cold:
             b = self.periods.bin(e.start)
             self.ts_cold[b] += 1
@@ -132,7 +147,9 @@ class FunctionMetrics:
         lo = int(bb.min())
         hi = int(bb.max()) + 1
         idx = bb - lo
-        self.ts_invocations[lo:hi] += np.bincount(idx, minlength=hi - lo)
+        done = np.bincount(idx, minlength=hi - lo)
+        self.ts_finished[lo:hi] += done
+        self.ts_invocations[lo:hi] += done  # by start; in-flight ones are added at close
         self.ts_errors[lo:hi] += np.bincount(
             idx, weights=(out > 0).astype(np.float64), minlength=hi - lo
         ).astype(np.int64)
@@ -147,6 +164,7 @@ class FunctionMetrics:
                 out[m],
                 by_source[m],
             )
+        self.started_n += int(m.sum())  # invocations_run: finished here, in flight at close
         sync = by_source == 0
         oc = np.bincount(out[sync].astype(np.int64), minlength=3)
         for k in range(3):
@@ -171,7 +189,13 @@ class FunctionMetrics:
 
     @property
     def invocations_run(self) -> int:
-        """Invokes that ran, sync and for event sources (CloudWatch Invocations)."""
+        """Invokes started, sync and for event sources (CloudWatch Invocations), those still
+        running at the horizon included (the counter rule of :meth:`started`)."""
+        return self.started_n
+
+    @property
+    def invocations_finished(self) -> int:
+        """Invokes that ended before the horizon (the denominator of mean Duration)."""
         return sum(self.outcomes[:3]) + sum(self.source_outcomes)
 
     @property

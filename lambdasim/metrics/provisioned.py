@@ -32,7 +32,7 @@ class ProvisionedMetrics:
         self.memory_mb = memory_mb
         edges = periods.edges
         self.busy = Level(edges)  # ProvisionedConcurrentExecutions
-        self.allocated = Level(edges)
+        self.allocated = Level(edges)  # PC environments: allocated, or deallocated and busy
         self.target = Level(edges)
         self.invocations = 0
         self.spillover = 0
@@ -47,16 +47,24 @@ class ProvisionedMetrics:
         #: window, in the order they ended.
         self.enabled: list[tuple[float, float, float]] = []
 
-    def on_invocation(self, now: float, on_pc: bool, allocated: int) -> None:
-        """An invoke started at ``now``: on a PC environment, or spilled over to on-demand."""
+    def on_invocation(self, now: float, arrival: float, on_pc: bool) -> None:
+        """An invoke started at ``now``: on a PC environment, or spilled over to on-demand.
+
+        The counter rule of :class:`~lambdasim.metrics.function.FunctionMetrics`: counted at
+        the start, if the request arrived at or after warm-up, so ``invocations`` +
+        ``spillover`` = the function's ``invocations_run``. Every invoke not on a PC
+        environment is a spillover, also while the allocated PC is 0 (a schedule or target
+        tracking at 0, or PC still allocating): it ran on standard concurrency.
+        """
         b = self.periods.bin(now)
+        counted = arrival >= self.warmup
         if on_pc:
             self.ts_invocations[b] += 1
-            if now >= self.warmup:
+            if counted:
                 self.invocations += 1
-        elif allocated > 0:
+        else:
             self.ts_spillover[b] += 1
-            if now >= self.warmup:
+            if counted:
                 self.spillover += 1
 
     def on_enabled(self, start: float, end: float, environments: float) -> None:

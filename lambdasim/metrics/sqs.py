@@ -113,11 +113,12 @@ class EsmMetrics:
         self.throttled_batches = 0
         self.failed_batches = 0
         self.item_failures = 0
-        self.concurrency = Level(edges)  # batches held by pollers (collecting, invoking, retrying)
+        self.concurrency = Level(edges)  # the mapping's invokes running (admitted to end)
         self.pollers = Level(edges)  # the mapping's concurrency target (on-demand) or pollers
 
     def on_batch(self, now: float, items: int) -> None:
-        """A batch of ``items`` messages is invoked for the first time."""
+        """A batch of ``items`` messages opened at ``now`` is invoked for the first time
+        (counted by its opening, as its throttles and failures are)."""
         if now >= self.warmup:
             self.batches += 1
             self.items += items

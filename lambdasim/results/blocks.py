@@ -5,6 +5,11 @@ One function per block: :func:`function_block` (``functions.NAME``), :func:`asyn
 (``functions.NAME.sqs``), :func:`queue_block` / :func:`topic_block` (``queues.NAME``) and
 :func:`stream_block` (``streams.NAME``). Their keys are listed in :mod:`lambdasim.results.schema`;
 the conservation identities they satisfy are documented in the README ("Results").
+
+The counter rule: an invoke counts when it starts, if its request arrived at or after warm-up
+(``invocations_run``, ``cold_starts``, ``suppressed_inits``, the provisioned ``invocations``
+and ``spillover_invocations``), so invokes still running at the horizon are in all of them;
+means over handler durations divide by the invokes that ended.
 """
 
 from __future__ import annotations
@@ -48,7 +53,9 @@ def none_if_nan(x: float) -> float | None:
 def function_block(m: FunctionMetrics, periods: Periods, pcts: Sequence[float]) -> dict[str, Any]:
     """``functions.NAME`` without its cost (added from the billing totals by the caller).
 
-    invocations = succeeded + errors + timeouts + throttled + in_flight_end.
+    invocations = succeeded + errors + timeouts + throttled + in_flight_end (sync requests);
+    ``invocations_run`` counts every invoke started (the counter rule of the module), so
+    cold_starts ≤ invocations_run and ``cold_start_rate`` = cold_starts / invocations_run.
     """
     succ = m.outcomes[0]
     lat_q = m.latency.quantiles([p / 100 for p in pcts])
@@ -57,6 +64,7 @@ def function_block(m: FunctionMetrics, periods: Periods, pcts: Sequence[float]) 
     c_mean, c_max = window_stats(m.concurrency, periods)
     e_mean, e_max = window_stats(m.environments, periods)
     ran = m.invocations_run
+    finished = m.invocations_finished
     return {
         "invocations": m.arrivals,
         "succeeded": succ,
@@ -65,14 +73,14 @@ def function_block(m: FunctionMetrics, periods: Periods, pcts: Sequence[float]) 
         "throttled": m.outcomes[3],
         "in_flight_end": m.in_flight,
         "cold_starts": m.cold_starts,
-        # share of finished invokes that were cold (both counted at completion)
-        "cold_start_rate": m.cold_finished / ran if ran else None,
+        # both counted at the start (the counter rule), so the share is in [0, 1]
+        "cold_start_rate": m.cold_starts / ran if ran else None,
         "latency_s": {
             "mean": m.latency_sum / succ if succ else None,
             **{percentile_key(p): none_if_nan(q) for p, q in zip(pcts, lat_q, strict=True)},
         },
         "duration_s": {
-            "mean": m.duration_sum / ran if ran else None,
+            "mean": m.duration_sum / finished if finished else None,
             "p50": none_if_nan(dur_q[0]),
             "p99": none_if_nan(dur_q[1]),
         },
@@ -128,7 +136,12 @@ def async_block(am: AsyncMetrics, periods: Periods) -> dict[str, Any]:
 def provisioned_block(
     pm: ProvisionedMetrics, periods: Periods, rounding_s: float
 ) -> dict[str, Any]:
-    """``functions.NAME.provisioned`` (``cost_usd`` is added by the caller)."""
+    """``functions.NAME.provisioned`` (``cost_usd`` is added by the caller).
+
+    invocations + spillover_invocations = the function's ``invocations_run``: every invoke
+    started runs on a PC environment or spills over to standard concurrency (also while the
+    allocated PC is 0).
+    """
     a_mean, a_max = window_stats(pm.allocated, periods)
     b_mean, b_max = window_stats(pm.busy, periods)
     _, t_max = window_stats(pm.target, periods)
@@ -197,7 +210,11 @@ def topic_block(tm: TopicMetrics) -> dict[str, Any]:
 def mapping_block(
     em: EsmMetrics, table: costmod.PricingTable, region: str, periods: Periods
 ) -> dict[str, Any]:
-    """``functions.NAME.sqs``: the function's SQS event source mapping."""
+    """``functions.NAME.sqs``: the function's SQS event source mapping.
+
+    ``concurrency_*`` counts the mapping's invokes while they run (not batches held in a
+    batching window or retrying throttles): at most the function's concurrency.
+    """
     c_mean, c_max = window_stats(em.concurrency, periods)
     p_mean, p_max = window_stats(em.pollers, periods)
     return {

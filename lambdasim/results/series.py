@@ -42,7 +42,7 @@ def function_series(name: str, m: FunctionMetrics, periods: Periods) -> pd.DataF
     inv = np.asarray(m.ts_invocations, dtype=np.float64)
     cold = np.asarray(m.ts_cold, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        dur = np.asarray(m.ts_duration_sum) / inv
+        dur = np.asarray(m.ts_duration_sum) / m.ts_finished
         init = np.asarray(m.ts_init_sum) / cold
     c_mean, c_max = period_stats(m.concurrency, periods)
     e_mean, e_max = period_stats(m.environments, periods)

@@ -171,13 +171,18 @@ class AsyncDispatcher:
         self.metrics.accepted(now, source, duplicate)
         ev = AsyncEvent(self, now, cfg.max_event_age_s, hop)
         ev.duration_s = duration_s
+        # Failed on arrival below, the event never enters the internal queue: DONE keeps
+        # _fail from taking it off the depth level it was never put on (issue 15: a negative
+        # AsyncQueueDepthMean with reserved concurrency 0).
         if hop > MAX_RECURSIVE_INVOCATIONS and self.recursive_loop == "terminate":
             # Recursive loop detection stops the invocation: the event goes to the DLQ /
             # on-failure destination without running (Lambda guide "invocation-recursion").
+            ev.state = DONE
             self._fail(ev, now, "RecursiveInvocationDetected")
             return
         if self.service.reserved == 0:
             # RC = 0: straight to the failure path, no retries (aws-lambda-behaviour.md §5).
+            ev.state = DONE
             self._fail(ev, now, "ReservedConcurrencyZero")
             return
         by_age = self.by_age

@@ -154,11 +154,16 @@ class FunctionService:
         """
         level = self.level
         pc = self.pc
+        rc = self.reserved
         if pc is not None:
+            if rc is not None and level.n >= rc:
+                # PC allocated while on-demand invokes hold RC's slots: a PC environment may
+                # not add one more (issue 15: concurrency above reserved concurrency)
+                self.metrics.throttled(now, _RESERVED)
+                return _RESERVED
             e = pc.take(now)
             if e is not None:
                 return self._invoke_on_pc(e, arrival, caller, error, now, duration_s)
-        rc = self.reserved
         account = self.account
         if rc is not None:
             # PC counts against RC: on-demand may use RC minus the allocated PC (§4.5)
@@ -236,9 +241,9 @@ class FunctionService:
         e.invoke_s = invoke_s
         e.caller = caller
         if suppressed or e.cold:
-            self.metrics.started_init(e)
+            self.metrics.started(e)
         if pc is not None:
-            pc.count_invocation(now, on_pc=False)
+            pc.count_invocation(now, arrival, on_pc=False)
         w = e.wake
         w.callbacks = w.armed  # w.at(end), inlined: this runs once per invoke
         end = now + init_s + invoke_s
@@ -318,12 +323,23 @@ class FunctionService:
         e.outcome = outcome
         e.invoke_s = invoke_s
         e.caller = caller
-        if suppressed:
-            self.metrics.started_init(e)
+        if suppressed or e.cold:
+            self.metrics.started(e)
         assert self.pc is not None
-        self.pc.count_invocation(now, on_pc=True)
+        self.pc.count_invocation(now, arrival, on_pc=True)
         e.wake.at(now + invoke_s)
         return ADMITTED
+
+    def report_in_flight(self, pending: list[Wakeup]) -> None:
+        """At the horizon: tell the metrics about the invokes still running (counted at start).
+
+        ``pending`` are the wake-ups still on the clock's queue; this function's are the
+        completions of its busy environments.
+        """
+        done = self._done
+        for w in pending:
+            if w.armed[0] == done:
+                self.metrics.running_at_end(w.owner)
 
     def new_pc_environment(self, now: float) -> ExecutionEnvironment:
         """An initialised provisioned environment, idle from ``now``."""
@@ -347,7 +363,8 @@ class FunctionService:
         pool.level.down(now)
 
     def set_provisioned(self, allocated: int) -> None:
-        """The allocated PC changed: without RC it comes out of the unreserved pool (§4.5)."""
+        """The concurrency PC holds changed (allocated, plus deallocated environments still
+        busy): without RC it comes out of the unreserved pool (§4.5)."""
         if self.reserved is None:
             self.account.capacity -= allocated - self.pc_alloc
         self.pc_alloc = allocated

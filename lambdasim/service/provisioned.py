@@ -124,6 +124,8 @@ class ProvisionedPool:
         if self.excess > 0:  # deallocated while busy
             self.excess -= 1
             self.service.retire_pc_environment(e, now)
+            self.service.set_provisioned(self.allocated + self.excess)
+            self.metrics.allocated.down(now)  # it left the allocated level only now
             return
         ml = self.service.max_lifetime
         if ml is not None and now - e.born >= ml:
@@ -135,9 +137,10 @@ class ProvisionedPool:
                 self.metrics.init_ms += billed_ms(self.service.init_s())
         self.idle.append(e)
 
-    def count_invocation(self, now: float, on_pc: bool) -> None:
-        """ProvisionedConcurrencyInvocations / SpilloverInvocations at ``now``."""
-        self.metrics.on_invocation(now, on_pc, self.allocated)
+    def count_invocation(self, now: float, arrival: float, on_pc: bool) -> None:
+        """ProvisionedConcurrencyInvocations / SpilloverInvocations of an invoke starting at
+        ``now`` for a request that arrived at ``arrival``."""
+        self.metrics.on_invocation(now, arrival, on_pc)
 
     def _busy_change(self, now: float, delta: int) -> None:
         self.busy_area += self.busy * (now - self._busy_last)
@@ -158,10 +161,8 @@ class ProvisionedPool:
             return
         if delta > 0:
             keep = min(self.excess, delta)  # busy environments due to retire stay after all
-            self.excess -= keep
+            self.excess -= keep  # (they never left the allocated level)
             level = self.metrics.allocated
-            for _ in range(keep):
-                level.up(now)
             for _ in range(delta - keep):
                 e = svc.new_pc_environment(now)
                 if billed_init and now >= self.warmup:
@@ -172,12 +173,16 @@ class ProvisionedPool:
             drop = -delta
             while drop and self.idle:
                 svc.retire_pc_environment(self.idle.pop(), now)
-                drop -= 1
-            self.excess += drop
-            for _ in range(-delta):
                 self.metrics.allocated.down(now)
+                drop -= 1
+            # busy ones retire when their invoke ends (give_back): until then they are PC
+            # environments, so ProvisionedConcurrencyUtilization stays ≤ 1 (issue 15)
+            self.excess += drop
         self.allocated = value
-        svc.set_provisioned(value)
+        # Busy environments deallocated by a decrease still run until their invoke ends: they
+        # hold concurrency (of RC or of the account) until then, or on-demand invokes would
+        # take those slots too and exceed the limit (issue 15).
+        svc.set_provisioned(value + self.excess)
 
     def close(self, horizon: float) -> None:
         """End of the run: bill the configuration still enabled (the wiring closes metrics)."""

@@ -180,7 +180,6 @@ class SqsEventSourceMapping:
             if not self._take(b, now):
                 return  # FIFO: what is visible belongs to groups held by other batches
             self.held += 1
-            self.metrics.concurrency.up(now)
             Timeout(self.sim, q.config.visibility_timeout_s).callbacks.append(
                 partial(self._visibility_expired, b)
             )
@@ -229,7 +228,8 @@ class SqsEventSourceMapping:
 
     def _invoke(self, b: Batch, now: float) -> None:
         if b.state == COLLECTING:
-            self.metrics.on_batch(now, len(b.msgs))
+            # gated by the batch's opening, like its throttles, failures and item failures
+            self.metrics.on_batch(b.opened, len(b.msgs))
         # Item failures are drawn per message at the function's error rate.
         b.failed = []
         if self.error_rate > 0.0:
@@ -238,6 +238,10 @@ class SqsEventSourceMapping:
         b.state = INVOKING
         if self.service.invoke(now, b.opened, b, error) == ADMITTED:
             b.ran = True
+            # EventSourceMappingConcurrency counts the mapping's invokes while they run, not
+            # batches a poller holds in a batching window or while retrying throttles (issue
+            # 15): so it never exceeds the function's concurrency, and is 0 under RC 0.
+            self.metrics.concurrency.up(now)
             return
         # throttled: the poller keeps the batch and retries until the visibility deadline
         b.state = RETRYING
@@ -254,6 +258,7 @@ class SqsEventSourceMapping:
 
     def invoke_done(self, b: Batch, outcome: int, end: float) -> None:
         """The batch's invoke ended at ``end``."""
+        self.metrics.concurrency.down(end)
         q = self.queue
         if outcome == Outcome.SUCCEEDED:
             failed = b.failed if self.config.report_batch_item_failures else []
@@ -283,7 +288,6 @@ class SqsEventSourceMapping:
         """The poller is done with the batch; its remaining messages wait for the deadline."""
         b.state = FINISHED
         self.held -= 1
-        self.metrics.concurrency.down(now)
         if not b.msgs or all(m.holder is not b for m in b.msgs):
             self._unlock(b)
 

@@ -38,6 +38,7 @@ def probe(era: str, gaps_s: np.ndarray, spacing_s: float, seed: int) -> np.ndarr
         res = run_case(
             {
                 "horizon_s": float(times[-1] + 10.0),
+                "output": {"timeseries_step_s": float(times[-1] + 10.0) / 100},  # few periods
                 "functions": {
                     "f": {
                         "duration": {"dist": "constant", "value_s": HANDLER_S},

@@ -287,7 +287,10 @@ def test_conservation(data: dict[str, Any], seed: int) -> None:
         assert f["invocations"] == (
             f["succeeded"] + f["errors"] + f["timeouts"] + f["throttled"] + f["in_flight_end"]
         ), (name, f)
-        assert f["invocations_run"] == f["succeeded"] + f["errors"] + f["timeouts"]
+        # an invoke counts when it starts (README "Results"): the finished ones, plus those
+        # still running at the horizon, which are among the requests in flight
+        ended = f["succeeded"] + f["errors"] + f["timeouts"]
+        assert ended <= f["invocations_run"] <= ended + f["in_flight_end"], (name, f)
         # the summary agrees with the trace of the counted requests
         rows = counted[counted["function"] == name]
         by = rows["outcome"].value_counts()
@@ -336,7 +339,10 @@ def test_conservation(data: dict[str, Any], seed: int) -> None:
     for name in sc.functions:
         rows = inv[inv["function"] == name]
         series = ts[ts["function"] == name].groupby("metric")["value"].sum()
-        assert series["Invocations"] == len(rows), name
+        # Invocations bins every invoke by its start: the finished ones of the trace plus those
+        # still running at the horizon (at most the concurrency then, within its window max)
+        running_max = res.functions[name]["concurrency"]["max"]
+        assert len(rows) <= series["Invocations"] <= len(rows) + running_max, name
         assert series["ColdStarts"] >= int(rows["cold"].sum()), name
         assert series["Errors"] == int((rows["outcome"] != "succeeded").sum()), name
         assert series["Throttles"] >= res.functions[name]["throttle_events"], name
@@ -697,7 +703,8 @@ def test_costs_and_billing(data: dict[str, Any], seed: int) -> None:
         )
         assert f["billed_gb_s"] >= 0
         rows = counted[counted["function"] == name]
-        assert len(rows) == f["invocations_run"]
+        # the trace logs finished invokes; invocations_run also counts those still running
+        assert len(rows) <= f["invocations_run"] <= len(rows) + f["in_flight_end"]
         dur = rows["duration_s"].to_numpy()
         init = rows.loc[rows["cold"], "init_s"].to_numpy()
         gb = fn.memory_mb / 1024.0

@@ -50,6 +50,7 @@ def probe(trace_csv: Any, era: str, gaps_s: np.ndarray, spacing_s: float) -> np.
             }
         ],
         horizon_s=float(times[-1] + 10.0),
+        output={"timeseries_step_s": float(times[-1] + 10.0) / 100},  # few periods: a long run
     )
     log = ls.run(sc, seed=11, trace=True, progress=False).invocations
     assert log is not None

@@ -128,8 +128,10 @@ def test_ramp_stops_at_max_concurrency_not_at_reserved(trace_csv: Any) -> None:
     )
     f = res.functions["w"]
     # the mapping does not account for reserved concurrency (AWS Knowledge Center
-    # "lambda-sqs-scaling"): it ramps past 12 and its extra batches are throttled
-    assert f["sqs"]["concurrency_max"] > 12 and f["concurrency"]["max"] == 12
+    # "lambda-sqs-scaling"): its pollers ramp past 12 and the extra batches are throttled; its
+    # concurrency (invokes running, as MaximumConcurrency counts them) stays at the function's
+    assert f["sqs"]["pollers_max"] > 12
+    assert f["sqs"]["concurrency_max"] == f["concurrency"]["max"] == 12
     assert f["throttle_events"] > 0 and f["sqs"]["throttled_batches"] > 0
 
 
@@ -172,11 +174,13 @@ def test_throttled_batches_reach_the_dlq_without_running(trace_csv: Any) -> None
     assert f["throttles_by_reason"]["ReservedFunctionConcurrentInvocationLimitExceeded"] == 13
     assert (q["received"], q["deleted"], q["to_dlq"], q["to_dlq_unprocessed"]) == (50, 40, 10, 10)
     assert res.queues["dlq"]["sent"] == 10 and conserved(q)
-    # the mapping holds 5 batches while the function never runs more than 2
-    assert e["concurrency_max"] == 5 and f["concurrency"]["max"] == 2
+    # the mapping wants 5 batches (its initial target) while the function never runs more
+    # than 2: its concurrency counts invokes running, so it is 2 as well
+    assert e["pollers_max"] == 5
+    assert e["concurrency_max"] == 2 and f["concurrency"]["max"] == 2
     esm = series(res, "w", "EventSourceMappingConcurrency")
     running = series(res, "w", "ConcurrentExecutions")
-    assert esm[0] == 5 and max(esm) == 5
+    assert esm[0] == 2 and max(esm) == 2
     assert running[0] == 2 and max(running) == 2
 
 
