@@ -500,3 +500,45 @@ def test_cli_failed_runs_exit_1_and_are_listed(tmp_path: Path) -> None:
 def test_cli_report_missing_directory(tmp_path: Path) -> None:
     r = runner.invoke(app, ["report", str(tmp_path / "nothing")])
     assert r.exit_code == 2 and "no sweep results" in r.stderr
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_of_the_parent_reproduces_the_table(tmp_path: Path) -> None:
+    """Kill a sweep with SIGKILL mid-run; --resume keeps the finished parts (each written to a
+    temporary name and renamed, so a part is whole or absent) and runs the rest: the table is
+    exactly the uninterrupted sweep's."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import lambdasim as ls
+
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text(
+        (ROOT / "configs" / "quickstart.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    args = [
+        sys.executable, "-m", "lambdasim", "sweep", str(cfg), "-p",
+        "functions.api.memory_mb=256,512,1024,2048", "--reps", "3", "--jobs", "1",
+        "--chunk", "1", "--seed", "5", "--set", "horizon_s=400", "--no-progress",
+    ]  # fmt: skip
+    killed = tmp_path / "killed"
+    p = subprocess.Popen([*args, "-o", str(killed)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(killed.glob("part-*.parquet"))) < 3:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    done = sorted(q.name for q in killed.glob("part-*.parquet"))
+    assert 3 <= len(done) < 12, done  # killed in the middle
+    assert not list(killed.glob("part-*.parquet.*"))  # no half-written part under a final name
+    r = subprocess.run([*args, "-o", str(killed), "--resume"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    full = tmp_path / "full"
+    r = subprocess.run([*args, "-o", str(full)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    a, b = ls.read_results(killed).table, ls.read_results(full).table
+    wall = [c for c in a.columns if "wall" in c]
+    pd.testing.assert_frame_equal(a.drop(columns=wall), b.drop(columns=wall))
