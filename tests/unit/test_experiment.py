@@ -542,3 +542,67 @@ def test_resume_after_sigkill_of_the_parent_reproduces_the_table(tmp_path: Path)
     a, b = ls.read_results(killed).table, ls.read_results(full).table
     wall = [c for c in a.columns if "wall" in c]
     pd.testing.assert_frame_equal(a.drop(columns=wall), b.drop(columns=wall))
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc; Linux)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(d.name))
+    return out
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_of_a_worker_reproduces_the_table(tmp_path: Path) -> None:
+    """SIGKILL one loky worker mid-sweep: the sweep fails (or finishes), no part is left
+    half-written, and --resume completes it to exactly the uninterrupted table."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if not Path("/proc").is_dir():
+        pytest.skip("needs /proc to find the worker processes")
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text(
+        (ROOT / "configs" / "quickstart.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    args = [
+        sys.executable, "-m", "lambdasim", "sweep", str(cfg), "-p",
+        "functions.api.memory_mb=256,512,1024,2048", "--reps", "3", "--jobs", "2",
+        "--chunk", "1", "--seed", "5", "--set", "horizon_s=1200", "--no-progress",
+    ]  # fmt: skip
+    killed = tmp_path / "killed"
+    p = subprocess.Popen([*args, "-o", str(killed)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    victim = None
+    while time.monotonic() < deadline and p.poll() is None:
+        if list(killed.glob("part-*.parquet")):
+            # loky's workers: the parent's python children and their children
+            kids = [c for k in _children(p.pid) for c in [k, *_children(k)]]
+            workers = [k for k in kids if b"loky" in Path(f"/proc/{k}/cmdline").read_bytes()]
+            if workers:
+                victim = workers[0]
+                break
+        time.sleep(0.05)
+    assert victim is not None, "no worker found while the sweep ran"
+    import os
+
+    os.kill(victim, signal.SIGKILL)
+    p.wait(timeout=120)
+    assert not list(killed.glob("part-*.parquet.*"))
+    r = subprocess.run([*args, "-o", str(killed), "--resume"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    full = tmp_path / "full"
+    r = subprocess.run([*args, "-o", str(full)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    a, b = ls.read_results(killed).table, ls.read_results(full).table
+    wall = [c for c in a.columns if "wall" in c]
+    pd.testing.assert_frame_equal(a.drop(columns=wall), b.drop(columns=wall))
