@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from lambdasim.cost.yamlfile import TableLoader
 from lambdasim.errors import LambdasimError
 
 __all__ = [
@@ -374,8 +375,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{where}{problem}"
 
 
-def _short(value: Any) -> str:
-    # A value for a message, never a screenful (a user table may hold anything).
+def _short(value: Any) -> str:  # a value for a message, never a screenful
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -408,7 +408,7 @@ def _read(path: Path) -> PricingTable:
             f"{src}: not UTF-8 text (byte {exc.start}); a pricing table is a YAML file"
         ) from None
     try:
-        data = yaml.safe_load(text)  # safe loader: no Python object tags
+        data = yaml.load(text, Loader=TableLoader)  # safe: no Python tags, no duplicate keys
     except yaml.YAMLError as exc:
         raise PricingError(f"{src}: invalid YAML: {_yaml_problem(exc)}") from None
     if not isinstance(data, dict):

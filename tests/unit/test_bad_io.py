@@ -117,6 +117,20 @@ def c_pricing_unknown_key(tmp: Path) -> tuple[list[str], list[str]]:
     return ["pricing", "show", t], ["extra.yaml", "discount", "not permitted"]
 
 
+def c_pricing_duplicate_key(tmp: Path) -> tuple[list[str], list[str]]:
+    # "last one wins" would silently change a price: the second `id:` is refused
+    t = _table(tmp, "dup.yaml", lambda s: s + "\nid: other@2026-11\n")
+    return ["pricing", "show", t], ["dup.yaml", "duplicate key 'id'", "first at line"]
+
+
+def c_pricing_alias_bomb(tmp: Path) -> tuple[list[str], list[str]]:
+    rows = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        rows.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 9) + "]")
+    (tmp / "bomb.yaml").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return ["pricing", "show", str(tmp / "bomb.yaml")], ["bomb.yaml", "aliases"]
+
+
 def c_pricing_negative(tmp: Path) -> tuple[list[str], list[str]]:
     t = _table(tmp, "neg.yaml", _negative)
     return ["pricing", "show", t], ["neg.yaml", "usd_per_request", "greater than or equal to 0"]
