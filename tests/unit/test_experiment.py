@@ -502,6 +502,34 @@ def test_cli_report_missing_directory(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no sweep results" in r.stderr
 
 
+def _sweep_args(tmp_path: Path, jobs: int, horizon_s: int) -> list[str]:
+    """A small CLI sweep of the quickstart (12 runs, one per part)."""
+    import sys
+
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text((ROOT / "configs" / "quickstart.yaml").read_text("utf-8"), encoding="utf-8")
+    return [
+        sys.executable, "-m", "lambdasim", "sweep", str(cfg), "-p",
+        "functions.api.memory_mb=256,512,1024,2048", "--reps", "3", "--jobs", str(jobs),
+        "--chunk", "1", "--seed", "5", "--set", f"horizon_s={horizon_s}", "--no-progress",
+    ]  # fmt: skip
+
+
+def _resume_matches_uninterrupted(args: list[str], killed: Path, tmp_path: Path) -> None:
+    """No half-written part; --resume completes ``killed`` to exactly a fresh sweep's table."""
+    import subprocess
+
+    assert not list(killed.glob("part-*.parquet.*"))  # no partial part under a final name
+    r = subprocess.run([*args, "-o", str(killed), "--resume"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    full = tmp_path / "full"
+    r = subprocess.run([*args, "-o", str(full)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    a, b = ls.read_results(killed).table, ls.read_results(full).table
+    wall = [c for c in a.columns if "wall" in c]
+    pd.testing.assert_frame_equal(a.drop(columns=wall), b.drop(columns=wall))
+
+
 @pytest.mark.slow
 def test_resume_after_sigkill_of_the_parent_reproduces_the_table(tmp_path: Path) -> None:
     """Kill a sweep with SIGKILL mid-run; --resume keeps the finished parts (each written to a
@@ -509,20 +537,9 @@ def test_resume_after_sigkill_of_the_parent_reproduces_the_table(tmp_path: Path)
     exactly the uninterrupted sweep's."""
     import signal
     import subprocess
-    import sys
     import time
 
-    import lambdasim as ls
-
-    cfg = tmp_path / "s.yaml"
-    cfg.write_text(
-        (ROOT / "configs" / "quickstart.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    args = [
-        sys.executable, "-m", "lambdasim", "sweep", str(cfg), "-p",
-        "functions.api.memory_mb=256,512,1024,2048", "--reps", "3", "--jobs", "1",
-        "--chunk", "1", "--seed", "5", "--set", "horizon_s=400", "--no-progress",
-    ]  # fmt: skip
+    args = _sweep_args(tmp_path, jobs=1, horizon_s=400)
     killed = tmp_path / "killed"
     p = subprocess.Popen([*args, "-o", str(killed)], stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)  # fmt: skip
@@ -533,15 +550,7 @@ def test_resume_after_sigkill_of_the_parent_reproduces_the_table(tmp_path: Path)
     p.wait()
     done = sorted(q.name for q in killed.glob("part-*.parquet"))
     assert 3 <= len(done) < 12, done  # killed in the middle
-    assert not list(killed.glob("part-*.parquet.*"))  # no half-written part under a final name
-    r = subprocess.run([*args, "-o", str(killed), "--resume"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    full = tmp_path / "full"
-    r = subprocess.run([*args, "-o", str(full)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    a, b = ls.read_results(killed).table, ls.read_results(full).table
-    wall = [c for c in a.columns if "wall" in c]
-    pd.testing.assert_frame_equal(a.drop(columns=wall), b.drop(columns=wall))
+    _resume_matches_uninterrupted(args, killed, tmp_path)
 
 
 def _children(pid: int) -> list[int]:
@@ -558,26 +567,25 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # the process ended meanwhile
+        return b""
+
+
 @pytest.mark.slow
 def test_resume_after_sigkill_of_a_worker_reproduces_the_table(tmp_path: Path) -> None:
     """SIGKILL one loky worker mid-sweep: the sweep fails (or finishes), no part is left
     half-written, and --resume completes it to exactly the uninterrupted table."""
+    import os
     import signal
     import subprocess
-    import sys
     import time
 
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc to find the worker processes")
-    cfg = tmp_path / "s.yaml"
-    cfg.write_text(
-        (ROOT / "configs" / "quickstart.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    args = [
-        sys.executable, "-m", "lambdasim", "sweep", str(cfg), "-p",
-        "functions.api.memory_mb=256,512,1024,2048", "--reps", "3", "--jobs", "2",
-        "--chunk", "1", "--seed", "5", "--set", "horizon_s=1200", "--no-progress",
-    ]  # fmt: skip
+    args = _sweep_args(tmp_path, jobs=2, horizon_s=1200)
     killed = tmp_path / "killed"
     p = subprocess.Popen([*args, "-o", str(killed)], stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)  # fmt: skip
@@ -587,22 +595,12 @@ def test_resume_after_sigkill_of_a_worker_reproduces_the_table(tmp_path: Path) -
         if list(killed.glob("part-*.parquet")):
             # loky's workers: the parent's python children and their children
             kids = [c for k in _children(p.pid) for c in [k, *_children(k)]]
-            workers = [k for k in kids if b"loky" in Path(f"/proc/{k}/cmdline").read_bytes()]
+            workers = [k for k in kids if b"loky" in _cmdline(k)]
             if workers:
                 victim = workers[0]
                 break
         time.sleep(0.05)
     assert victim is not None, "no worker found while the sweep ran"
-    import os
-
     os.kill(victim, signal.SIGKILL)
     p.wait(timeout=120)
-    assert not list(killed.glob("part-*.parquet.*"))
-    r = subprocess.run([*args, "-o", str(killed), "--resume"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    full = tmp_path / "full"
-    r = subprocess.run([*args, "-o", str(full)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    a, b = ls.read_results(killed).table, ls.read_results(full).table
-    wall = [c for c in a.columns if "wall" in c]
-    pd.testing.assert_frame_equal(a.drop(columns=wall), b.drop(columns=wall))
+    _resume_matches_uninterrupted(args, killed, tmp_path)
