@@ -1,31 +1,52 @@
-"""Cheap wake-ups on SimPy's own event queue: the one module that knows SimPy's internals.
+"""The simulation clock: SimPy's environment plus a cheaper queue for wake-ups.
 
-The invoke path needs one wake-up per completion and the arrival drivers one per arrival; nobody
-ever waits on them. A :class:`Wakeup` is the smallest object ``simpy.Environment.step``
-processes (it reads ``callbacks``, ``_ok`` and ``_value``), and because each owner has at most
-one pending wake-up, the object is reused: no ``Timeout``, no list, no allocation per
-invocation beyond the queue entry (architecture.md, "no event for what nobody waits on").
-``simpy.Environment`` itself is used unchanged.
+The invoke path needs one wake-up per completion and the arrival drivers one per arrival;
+nobody ever waits on them. A :class:`Wakeup` is a reusable event (each owner has at most one
+pending), so there is no ``Timeout``, no list and no allocation per invocation.
 
-SimPy's private attributes (``_queue``, ``_eid``) are read here and nowhere else. The hot path
-of :mod:`lambdasim.service.invoke` pushes its completion entries itself, for speed, through the
-:class:`EventQueue` this module hands out; the entry layout ``(time, priority, eid, event)`` is
-SimPy 4's and is checked by ``tests/unit/test_clock_contract.py``, so a SimPy upgrade that
-changes it fails loudly. A wake-up's callback reads the time from :attr:`Wakeup.when` (the time
-it was scheduled for, which is the clock's ``now`` while it is processed) instead of the
-environment's private ``_now``.
+Wake-ups are not on SimPy's heap of ``(time, priority, eid, event)`` tuples: comparing those
+tuples was a fifth of the cost of an invocation, and more as the heap grows. A :class:`Clock`
+keeps them in a heap of plain floats (their times) and a dict from time to wake-up
+(:class:`WakeupQueue`); each wake-up carries the priority and the id SimPy would have given it
+(``seq``, from SimPy's own counter), so :func:`run`, which merges the two queues, processes
+every event in exactly SimPy's order ``(time, priority, eid)``. Several wake-ups at one time
+share a dict entry (a list in queue order); that is rare and costs a slower path only.
+
+:func:`run` replaces ``simpy.Environment.run``. A wake-up's callback may return the time of its
+owner's next wake-up: when that is strictly earlier than everything queued, :func:`run` calls it
+again at once without a queue entry (an arrival driver's next arrival often is), else it queues
+it. Both give SimPy's order: an entry queued now sorts after every entry of the same time
+already queued, so only a strictly earlier time can be the next event.
+
+SimPy's private attributes (``_queue``, ``_eid``, ``_now``) are read here and nowhere else;
+``tests/unit/test_clock_contract.py`` pins what this relies on, so a SimPy upgrade that changes
+it fails loudly. The invoke path queues its completions inline through the
+:class:`WakeupQueue` this module hands out (``times``, ``slots``, ``ids``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any, NamedTuple
 
 import simpy
+from simpy.core import StopSimulation
 
-__all__ = ["LATE", "NORMAL", "EventQueue", "Wakeup", "event_queue", "pending_wakeups"]
+__all__ = [
+    "LATE",
+    "NORMAL",
+    "URGENT",
+    "Clock",
+    "Wakeup",
+    "WakeupQueue",
+    "pending_wakeups",
+    "run",
+    "wakeup_queue",
+]
 
+#: SimPy's priority of its ``until`` event (``simpy.events.URGENT``).
+URGENT = 0
 #: SimPy's priority for ordinary events (``simpy.events.NORMAL``).
 NORMAL = 1
 #: After every ordinary event of the same instant: for work that should see everything that
@@ -33,25 +54,47 @@ NORMAL = 1
 LATE = 2
 
 
-class EventQueue(NamedTuple):
-    """SimPy's event heap and its id counter, for pushing ``(time, priority, next(eid), event)``.
+class Clock(simpy.Environment):
+    """A ``simpy.Environment`` with a queue of wake-ups keyed by time alone.
+
+    SimPy events (``Timeout``, processes) work as usual; run it with :func:`run`, which
+    processes both queues in SimPy's order.
 
     Attributes
     ----------
-    heap : list
-        ``simpy.Environment._queue``.
-    eid : iterator of int
-        ``simpy.Environment._eid``: the tie-breaker that keeps insertion order among events
-        of the same time and priority.
+    times : list of float
+        Heap of the times of the queued wake-ups (seconds; a time appears once per wake-up).
+    slots : dict
+        Time → the wake-up queued at it, or a list of them in queue order when several are.
     """
 
-    heap: list[Any]
-    eid: Iterator[int]
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        self.times: list[float] = []
+        self.slots: dict[float, Any] = {}
 
 
-def event_queue(sim: simpy.Environment) -> EventQueue:
-    """The event heap and id counter of ``sim`` (see :class:`EventQueue`)."""
-    return EventQueue(sim._queue, sim._eid)
+class WakeupQueue(NamedTuple):
+    """What the invoke path needs to queue a wake-up inline (see :meth:`Wakeup.at`).
+
+    Attributes
+    ----------
+    times : list of float
+        :attr:`Clock.times`.
+    slots : dict
+        :attr:`Clock.slots`.
+    ids : iterator of int
+        SimPy's event-id counter (``Environment._eid``): a wake-up's ``seq``.
+    """
+
+    times: list[float]
+    slots: dict[float, Any]
+    ids: Iterator[int]
+
+
+def wakeup_queue(sim: Clock) -> WakeupQueue:
+    """The wake-up queue of ``sim`` and SimPy's id counter (see :class:`WakeupQueue`)."""
+    return WakeupQueue(sim.times, sim.slots, sim._eid)
 
 
 class Wakeup:
@@ -59,48 +102,71 @@ class Wakeup:
 
     Parameters
     ----------
-    sim : simpy.Environment
+    sim : Clock
         The clock.
     callback : callable
-        Called with this object when the wake-up is processed.
+        Called with this object when the wake-up is processed; returns None, or the time
+        (seconds, not before now) of the next wake-up, which :func:`run` then schedules.
     owner : object
         Whatever the callback needs (an execution environment), as ``wakeup.owner``.
     priority : int
-        SimPy priority among events of the same instant (:data:`NORMAL` or :data:`LATE`).
+        SimPy priority among events of the same instant (:data:`NORMAL`, :data:`LATE` or
+        :data:`URGENT`).
 
     Attributes
     ----------
     when : float
         The time the wake-up was last scheduled for (seconds); while its callback runs, the
         current simulated time.
+    seq : int
+        The SimPy event id it was queued with (order among events of the same time and
+        priority).
     armed : tuple of callable
         What :attr:`callbacks` is set to when the wake-up is scheduled.
     """
 
-    __slots__ = ("armed", "callbacks", "eid", "heap", "owner", "priority", "when")
-    _ok = True  # read by simpy.Environment.step
-    _value = None
+    __slots__ = ("armed", "callbacks", "ids", "owner", "priority", "seq", "slots", "times", "when")
 
     def __init__(
         self,
-        sim: simpy.Environment,
-        callback: Callable[[Any], None],
+        sim: Clock,
+        callback: Callable[[Any], float | None],
         owner: Any = None,
         priority: int = NORMAL,
     ) -> None:
         self.owner = owner
         self.priority = priority
         self.armed = (callback,)
-        self.heap: list[Any] = sim._queue
-        self.eid: Iterator[int] = sim._eid
+        self.times = sim.times
+        self.slots = sim.slots
+        self.ids: Iterator[int] = sim._eid
         self.when = 0.0
-        self.callbacks: tuple[Callable[[Any], None], ...] | None = None
+        self.seq = 0
+        self.callbacks: tuple[Callable[[Any], float | None], ...] | None = None
 
     def at(self, when: float) -> None:
-        """Schedule the wake-up at absolute time ``when`` (seconds, not before now)."""
+        """Schedule the wake-up at absolute time ``when`` (seconds, not before now).
+
+        The invoke path inlines the common case (no other wake-up at ``when``): set ``when``,
+        ``callbacks = armed`` and ``seq = next(ids)``, then ``slots[when] = self`` and
+        ``heappush(times, when)``; it calls this method when ``when in slots``.
+        """
         self.when = when
         self.callbacks = self.armed
-        heappush(self.heap, (when, self.priority, next(self.eid), self))
+        self.seq = next(self.ids)
+        slots = self.slots
+        other = slots.get(when)
+        if other is None:
+            slots[when] = self
+        else:
+            # Several wake-ups at one instant: a list in SimPy's order (priority, then id).
+            same = other if other.__class__ is list else [other]
+            i = len(same)
+            while i and same[i - 1].priority > self.priority:
+                i -= 1
+            same.insert(i, self)
+            slots[when] = same
+        heappush(self.times, when)
 
     @property
     def pending(self) -> bool:
@@ -108,11 +174,71 @@ class Wakeup:
         return self.callbacks is not None
 
 
-def pending_wakeups(sim: simpy.Environment) -> list[Wakeup]:
-    """The wake-ups still scheduled on ``sim``'s queue (after a run: those at or past the end)."""
+def _first(entry: Any) -> Wakeup:
+    """The wake-up that comes first in a :attr:`Clock.slots` entry."""
+    return entry[0] if entry.__class__ is list else entry  # type: ignore[no-any-return]
+
+
+def run(sim: Clock, until: float) -> None:
+    """Process ``sim``'s events up to ``until`` (seconds), as ``sim.run(until=until)`` would.
+
+    The same stop event as SimPy's (priority URGENT at ``until``, queued now); events are
+    processed in SimPy's order ``(time, priority, id)`` across both queues. Wake-ups are
+    dispatched here, SimPy events by ``sim.step()``.
+    """
+    stop = simpy.Event(sim)
+    stop._ok = True
+    stop._value = None
+    sim.schedule(stop, URGENT, until - sim.now)
+    assert stop.callbacks is not None
+    stop.callbacks.append(StopSimulation.callback)
+    heap = sim._queue
+    times = sim.times
+    slots = sim.slots
+    step = sim.step
+    try:
+        while True:
+            top = heap[0]  # never empty before the stop event is processed
+            if times:
+                t = times[0]
+                if t > top[0]:
+                    step()
+                    continue
+                if t == top[0]:
+                    w = _first(slots[t])
+                    if (w.priority, w.seq) > (top[1], top[2]):
+                        step()
+                        continue
+            else:
+                step()
+                continue
+            heappop(times)
+            w = slots.pop(t)
+            if w.__class__ is list:  # several at this instant: the first, the rest stay
+                rest = w
+                w = rest.pop(0)
+                if rest:
+                    slots[t] = rest
+            sim._now = t
+            callback = w.armed[0]
+            w.callbacks = None
+            nxt = callback(w)
+            while nxt is not None:  # the owner's next wake-up
+                if nxt < heap[0][0] and (not times or nxt < times[0]):
+                    # strictly first: nothing else can come between, so no queue entry
+                    sim._now = nxt
+                    w.when = nxt
+                    nxt = callback(w)
+                else:
+                    w.at(nxt)
+                    break
+    except StopSimulation:
+        pass
+
+
+def pending_wakeups(sim: Clock) -> list[Wakeup]:
+    """The wake-ups still queued on ``sim`` (after a run: those at or past the end)."""
     out: list[Wakeup] = []
-    for entry in sim._queue:
-        ev = entry[-1]
-        if isinstance(ev, Wakeup) and ev.pending:
-            out.append(ev)
+    for entry in sim.slots.values():
+        out.extend(entry if entry.__class__ is list else [entry])
     return out

@@ -81,6 +81,11 @@ class OutcomeSink(Protocol):
     warmup: float
     arrivals: int
     extra_requests: int
+    #: Finished invokes, six floats each: start, arrival, end, invoke_s, outcome, and 1 for an
+    #: invoke made for an event source (else 0). The invoke path appends to it directly.
+    rows: list[float]
+    #: Call :meth:`flush` once ``rows`` holds this many floats.
+    row_limit: int
 
     @property
     def concurrency(self) -> LevelSink:
@@ -101,6 +106,12 @@ class OutcomeSink(Protocol):
 
     def finished(self, e: Any, end: float) -> None:
         """The invoke environment ``e`` was serving ended at ``end``."""
+
+    def finished_cold(self, e: Any) -> None:
+        """The finished invoke (already in ``rows``) ran on a new environment."""
+
+    def flush(self) -> None:
+        """Fold ``rows`` into the statistics and empty it."""
 
     def running_at_end(self, e: Any) -> None:
         """Environment ``e`` was still running its invoke at the horizon."""

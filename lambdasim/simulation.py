@@ -17,6 +17,7 @@ from functools import partial
 import numpy as np
 import simpy
 
+from lambdasim import clock
 from lambdasim.clock import Wakeup, pending_wakeups
 from lambdasim.config import Scenario
 from lambdasim.config.arrivals import has_recorded_durations
@@ -139,7 +140,7 @@ def run(
         seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
     wall0 = time.perf_counter()
     streams = Streams(seed, rep)
-    sim = simpy.Environment()
+    sim = clock.Clock()
     horizon = scenario.horizon_s
     warmup = scenario.warmup_s
     periods = Periods(horizon, scenario.output.timeseries_step_s, warmup)
@@ -359,7 +360,7 @@ def run(
     if show:
         _run_with_progress(sim, horizon)
     else:
-        sim.run(until=horizon)
+        clock.run(sim, horizon)
 
     pending = pending_wakeups(sim)  # among them the invokes still running at the horizon
     _close(horizon, rm, services, pools, sqs_queues, destinations, stream_maps, pending)
@@ -414,7 +415,7 @@ def _close(
         rm.account.roll(horizon)
 
 
-def _run_with_progress(sim: simpy.Environment, horizon: float) -> None:
+def _run_with_progress(sim: clock.Clock, horizon: float) -> None:
     from tqdm.auto import tqdm
 
     step = horizon / 200.0
@@ -422,6 +423,6 @@ def _run_with_progress(sim: simpy.Environment, horizon: float) -> None:
         t = 0.0
         while t < horizon:
             nxt = min(horizon, t + step)
-            sim.run(until=nxt)
+            clock.run(sim, nxt)
             bar.update(nxt - t)
             t = nxt

@@ -63,9 +63,12 @@ class FunctionMetrics:
         self.ts_init_sum = [0.0] * n
         self.concurrency = Level(periods.edges)
         self.environments = Level(periods.edges)
-        self._rows: list[float] = []
-        self._rows_extend = self._rows.extend
-        self._limit = 6 * self.BATCH
+        #: Finished invokes, six floats each (start, arrival, end, invoke_s, outcome, made for
+        #: an event source): appended by :meth:`finished` or by the invoke path itself, which
+        #: then calls :meth:`finished_cold` for a new environment and :meth:`flush` once the
+        #: buffer holds :attr:`row_limit` floats.
+        self.rows: list[float] = []
+        self.row_limit = 6 * self.BATCH
         #: Outcomes of invokes made for event sources (async attempts), by Outcome.
         self.source_outcomes = [0, 0, 0]
         #: Requests billed beyond one per invoke (async payloads above 256 KB, §6).
@@ -93,14 +96,20 @@ class FunctionMetrics:
         ``e.suppressed``; keeps no reference to ``e``.
         """
         # the 6th column marks invokes made for an event source (async, SQS), not a sync request
-        self._rows_extend((e.start, e.arrival, end, e.invoke_s, e.outcome, e.caller is not None))
-        if e.cold and e.arrival >= self.warmup:
+        rows = self.rows
+        rows.extend((e.start, e.arrival, end, e.invoke_s, e.outcome, e.caller is not None))
+        if e.cold:
+            self.finished_cold(e)
+        if len(rows) >= self.row_limit:
+            self.flush()
+
+    def finished_cold(self, e: Any) -> None:
+        """The finished invoke of environment ``e`` ran on a new environment (``e.cold``)."""
+        if e.arrival >= self.warmup:
             # INIT billed under the rules from 2025-08-01 (aws-lambda-behaviour.md §10.2): the
             # extra milliseconds when INIT and invoke are rounded up together.
             inv = e.invoke_s
             self.init_billed_delta_ms += billed_ms(e.init_s + inv) - billed_ms(inv)
-        if len(self._rows) >= self._limit:
-            self.flush()
 
     def started(self, e: Any) -> None:
         """An invoke started on a new environment (``e.cold``) or re-ran INIT (``e.suppressed``).
@@ -138,10 +147,10 @@ class FunctionMetrics:
 
     def flush(self) -> None:
         """Fold buffered rows into counters, histograms and series."""
-        if not self._rows:
+        if not self.rows:
             return
-        a = np.array(self._rows, dtype=np.float64).reshape(-1, 6)
-        self._rows.clear()
+        a = np.array(self.rows, dtype=np.float64).reshape(-1, 6)
+        self.rows.clear()
         start, arrival, end, inv, out, by_source = a.T
         bb = self.periods.bins(start)
         lo = int(bb.min())

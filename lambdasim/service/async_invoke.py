@@ -47,10 +47,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import simpy
 from simpy.events import Timeout
 
-from lambdasim.clock import Wakeup
+from lambdasim.clock import Clock, Wakeup
 from lambdasim.config import AsyncConfig, DeadLetter, Destination
 from lambdasim.records import AsyncSink, Outcome
 from lambdasim.service.invoke import ADMITTED, FunctionService
@@ -110,7 +109,7 @@ class AsyncDispatcher:
 
     Parameters
     ----------
-    sim : simpy.Environment
+    sim : Clock
         The clock.
     service : FunctionService
         The function (its invoke path).
@@ -128,7 +127,7 @@ class AsyncDispatcher:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         service: FunctionService,
         config: AsyncConfig,
         metrics: AsyncSink,

@@ -12,9 +12,7 @@ from __future__ import annotations
 import math
 import sys
 
-import simpy
-
-from lambdasim.clock import Wakeup
+from lambdasim.clock import Clock, Wakeup
 
 __all__ = ["AccountPool", "RequestRate", "ScalingBucket"]
 
@@ -110,7 +108,7 @@ class RequestRate:
 
     Parameters
     ----------
-    sim : simpy.Environment
+    sim : Clock
         The simulation clock.
     limit : int or None
         Requests per second (≥ 1), or None for no quota.
@@ -118,7 +116,7 @@ class RequestRate:
 
     __slots__ = ("left", "limit", "open", "wake")
 
-    def __init__(self, sim: simpy.Environment, limit: int | None) -> None:
+    def __init__(self, sim: Clock, limit: int | None) -> None:
         self.limit = limit
         #: Requests the open window still admits (never reaches 0 without a limit).
         self.left = sys.maxsize if limit is None else 0

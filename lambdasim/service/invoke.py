@@ -20,9 +20,7 @@ from collections.abc import Callable
 from heapq import heappush
 from typing import Protocol
 
-import simpy
-
-from lambdasim.clock import NORMAL, Wakeup, event_queue
+from lambdasim.clock import Clock, Wakeup, wakeup_queue
 from lambdasim.records import LevelSink, Outcome, OutcomeSink, ThrottleReason, Tracer
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
 from lambdasim.service.environments import EnvironmentPool, ExecutionEnvironment
@@ -56,7 +54,7 @@ class FunctionService:
 
     Parameters
     ----------
-    sim : simpy.Environment
+    sim : Clock
         The simulation clock.
     name : str
         Function name.
@@ -81,7 +79,7 @@ class FunctionService:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         name: str,
         reserved: int | None,
         account: AccountPool,
@@ -111,7 +109,9 @@ class FunctionService:
         self.pc: ProvisionedPool | None = None
         self.pc_busy = 0
         self.pc_alloc = 0
-        self._heap, self._ids = event_queue(sim)
+        self._times, self._slots, self._ids = wakeup_queue(sim)
+        self._rows = metrics.rows
+        self._row_limit = metrics.row_limit
         ex = execution
         self._handler = ex.handler
         self._uniform = ex.uniform
@@ -245,10 +245,16 @@ class FunctionService:
         if pc is not None:
             pc.count_invocation(now, arrival, on_pc=False)
         w = e.wake
-        w.callbacks = w.armed  # w.at(end), inlined: this runs once per invoke
         end = now + init_s + invoke_s
-        w.when = end
-        heappush(self._heap, (end, NORMAL, next(self._ids), w))
+        slots = self._slots
+        if end in slots:
+            w.at(end)  # another wake-up at this instant: the clock orders them
+        else:  # w.at(end), inlined: this runs once per invoke
+            w.when = end
+            w.callbacks = w.armed
+            w.seq = next(self._ids)
+            slots[end] = w
+            heappush(self._times, end)
         return ADMITTED
 
     def _done(self, wake: Wakeup) -> None:
@@ -285,11 +291,16 @@ class FunctionService:
                 if deadline < e.heap_at:
                     pool.push(e, deadline)
                 pool.idle.append(e)
-        self.metrics.finished(e, now)
-
+        # metrics.finished(e, now), inlined: one row in the sink's buffer (OutcomeSink.rows)
+        caller = e.caller
+        rows = self._rows
+        rows.extend((e.start, e.arrival, now, e.invoke_s, e.outcome, caller is not None))
+        if e.cold:
+            self.metrics.finished_cold(e)
+        if len(rows) >= self._row_limit:
+            self.metrics.flush()
         if self.tracer is not None:
             self.tracer.record(self.name, e, now, e.outcome, e.invoke_s)
-        caller = e.caller
         if caller is not None:
             e.caller = None
             caller.on_invoke_done(e.outcome, now)

@@ -40,6 +40,7 @@ from typing import Any, Protocol
 
 import simpy
 
+from lambdasim.clock import Clock
 from lambdasim.config.provisioned import ProvisionedConcurrency
 from lambdasim.records import ProvisionedSink
 from lambdasim.schedule import parse
@@ -76,7 +77,7 @@ class ProvisionedPool:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         service: PcHost,
         config: ProvisionedConcurrency,
         metrics: ProvisionedSink,

@@ -22,15 +22,13 @@ when the current one fires, so a workload of any length costs one queue entry at
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from heapq import heappush
 from itertools import chain
 from typing import Any, Protocol
 
 import numpy as np
-import simpy
 from simpy.events import Timeout
 
-from lambdasim.clock import NORMAL, Wakeup
+from lambdasim.clock import Clock, Wakeup
 from lambdasim.config import ClientRetry
 from lambdasim.records import OutcomeSink, ThrottleReason
 from lambdasim.service.concurrency import RequestRate
@@ -53,7 +51,7 @@ class SyncFrontDoor:
 
     Parameters
     ----------
-    sim : simpy.Environment
+    sim : Clock
         The simulation clock.
     service : FunctionService
         The target function.
@@ -67,7 +65,7 @@ class SyncFrontDoor:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         service: FunctionService,
         retry: ClientRetry | None,
         jitter: Callable[[], float] | None,
@@ -130,7 +128,7 @@ class SyncArrivals:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         blocks: Iterator[np.ndarray],
         door: SyncFrontDoor,
         metrics: OutcomeSink,
@@ -152,7 +150,7 @@ class SyncArrivals:
             return
         self.wake.at(t)
 
-    def _fire(self, w: Wakeup) -> None:
+    def _fire(self, w: Wakeup) -> float | None:
         now = w.when
         if now >= self.warmup:
             self.metrics.arrivals += 1
@@ -166,9 +164,8 @@ class SyncArrivals:
             self.door.attempt(now, now, 1)
         t = next(self.times, None)
         if t is not None and t < self.horizon:
-            w.when = t  # w.at(t), inlined: this runs once per arrival
-            w.callbacks = w.armed
-            heappush(w.heap, (t, NORMAL, next(w.eid), w))
+            return t  # the clock runs it at once if nothing comes first, else schedules it
+        return None
 
 
 class _Recorded:
@@ -178,7 +175,7 @@ class _Recorded:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         events: Iterator[tuple[float, float | None]],
         horizon: float,
         fire: Callable[[Wakeup], None],
@@ -202,7 +199,7 @@ class SyncRecordedArrivals(_Recorded):
 
     Parameters
     ----------
-    sim : simpy.Environment
+    sim : Clock
         The simulation clock.
     events : iterator of (float, float or None)
         Arrival time and recorded handler duration (seconds), already scaled for memory
@@ -219,7 +216,7 @@ class SyncRecordedArrivals(_Recorded):
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         events: Iterator[tuple[float, float | None]],
         door: SyncFrontDoor,
         metrics: OutcomeSink,
@@ -249,7 +246,7 @@ class Arrivals:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         blocks: Iterator[np.ndarray],
         horizon: float,
         on_arrival: Callable[[float], None],
@@ -265,9 +262,10 @@ class Arrivals:
         if t is not None and t < self.horizon:
             self.wake.at(t)
 
-    def _fire(self, w: Wakeup) -> None:
+    def _fire(self, w: Wakeup) -> float | None:
         self.on_arrival(w.when)
-        self.schedule_next()
+        t = next(self.times, None)
+        return t if t is not None and t < self.horizon else None
 
 
 class AsyncAccept(Protocol):
@@ -295,7 +293,7 @@ class AsyncRecordedArrivals(_Recorded):
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         events: Iterator[tuple[float, float | None]],
         dispatcher: AsyncAccept,
         source: str,

@@ -23,9 +23,7 @@ import math
 from collections import deque
 from typing import Any, Protocol
 
-import simpy
-
-from lambdasim.clock import Wakeup
+from lambdasim.clock import Clock, Wakeup
 from lambdasim.config import Queue
 from lambdasim.records import QueueSink
 
@@ -87,7 +85,7 @@ class SqsQueue:
 
     Parameters
     ----------
-    sim : simpy.Environment
+    sim : Clock
         The clock.
     name : str
         Queue name.
@@ -101,7 +99,7 @@ class SqsQueue:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         name: str,
         config: Queue,
         metrics: QueueSink,

@@ -53,7 +53,7 @@ from typing import Any
 import simpy
 from simpy.events import Timeout
 
-from lambdasim.clock import LATE, Wakeup
+from lambdasim.clock import LATE, Clock, Wakeup
 from lambdasim.config import SqsTrigger
 from lambdasim.config.event_sources import ProvisionedMode
 from lambdasim.records import MappingSink, Outcome
@@ -94,7 +94,7 @@ class SqsEventSourceMapping:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         queue: SqsQueue,
         service: FunctionService,
         config: SqsTrigger,

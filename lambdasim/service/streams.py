@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-import simpy
 from simpy.events import Timeout
 
+from lambdasim.clock import Clock
 from lambdasim.config.streams import Stream, StreamTrigger
 from lambdasim.records import Outcome, StreamSink
 from lambdasim.service.invoke import ADMITTED, FunctionService
@@ -87,7 +87,7 @@ class StreamMapping:
 
     def __init__(
         self,
-        sim: simpy.Environment,
+        sim: Clock,
         stream: Stream,
         trigger: StreamTrigger,
         service: FunctionService,

@@ -6,9 +6,9 @@ import math
 from typing import Any
 
 import pytest
-import simpy
 
 import lambdasim as ls
+from lambdasim.clock import Clock
 from lambdasim.config import Queue
 from lambdasim.metrics.sqs import QueueMetrics
 from lambdasim.periods import Periods
@@ -309,7 +309,7 @@ def test_fifo_groups_limit_concurrency(trace_csv: Any) -> None:
 
 
 def test_fifo_queue_keeps_group_order_and_locks_groups() -> None:
-    sim = simpy.Environment()
+    sim = Clock()
     q = SqsQueue(
         sim,
         "f",
@@ -333,7 +333,7 @@ def test_fifo_queue_keeps_group_order_and_locks_groups() -> None:
 def test_fifo_receive_stops_at_the_payload_limit() -> None:
     # 8 groups of 1,000-KB messages: a 6-MB batch takes 6 of them and ends; the groups whose
     # next message did not fit stay available (an earlier version cycled over them forever)
-    sim = simpy.Environment()
+    sim = Clock()
     q = SqsQueue(
         sim,
         "f",
