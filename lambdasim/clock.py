@@ -40,7 +40,9 @@ __all__ = [
     "Clock",
     "Wakeup",
     "WakeupQueue",
+    "due",
     "pending_wakeups",
+    "queue_at",
     "run",
     "wakeup_queue",
 ]
@@ -66,12 +68,17 @@ class Clock(simpy.Environment):
         Heap of the times of the queued wake-ups (seconds; a time appears once per wake-up).
     slots : dict
         Time → the wake-up queued at it, or a list of them in queue order when several are.
+    cur_seq : int
+        The SimPy id of the event being processed.
     """
 
     def __init__(self, initial_time: float = 0.0) -> None:
         super().__init__(initial_time)
         self.times: list[float] = []
         self.slots: dict[float, Any] = {}
+        #: The id of the event being processed (a wake-up's ``seq``, a SimPy event's eid):
+        #: what an owner that keeps its own wake-ups (:func:`due`) compares ties with.
+        self.cur_seq = 0
 
 
 class WakeupQueue(NamedTuple):
@@ -149,30 +156,63 @@ class Wakeup:
 
         The invoke path inlines the common case (no other wake-up at ``when``): set ``when``,
         ``callbacks = armed`` and ``seq = next(ids)``, then ``slots[when] = self`` and
-        ``heappush(times, when)``; it calls this method when ``when in slots``.
+        ``heappush(times, when)``; it calls :func:`queue_at` when ``when in slots``.
         """
-        self.when = when
-        self.callbacks = self.armed
-        self.seq = next(self.ids)
-        slots = self.slots
-        other = slots.get(when)
-        if other is None:
-            slots[when] = self
-        else:
-            # Several wake-ups at one instant: a list in SimPy's order (priority, then id).
-            same = other if other.__class__ is list else [other]
-            i = len(same)
-            while i and same[i - 1].priority > self.priority:
-                i -= 1
-            same.insert(i, self)
-            slots[when] = same
-        heappush(self.times, when)
+        queue_at(self.times, self.slots, self, when)
 
     @property
     def pending(self) -> bool:
         """Scheduled and not yet processed."""
         return self.callbacks is not None
 
+
+def queue_at(times: list[float], slots: dict[float, Any], w: Wakeup, when: float) -> None:
+    """Queue ``w`` at ``when`` in the queue ``(times, slots)``: the clock's, or an owner's own.
+
+    Several wake-ups at one instant share a slot: a list in SimPy's order (priority, then id).
+    """
+    w.when = when
+    w.callbacks = w.armed
+    w.seq = next(w.ids)
+    other = slots.get(when)
+    if other is None:
+        slots[when] = w
+    else:
+        same = other if other.__class__ is list else [other]
+        i = len(same)
+        while i and same[i - 1].priority > w.priority:
+            i -= 1
+        same.insert(i, w)
+        slots[when] = same
+    heappush(times, when)
+
+
+def due(times: list[float], slots: dict[float, Any], now: float, cur_seq: int) -> Wakeup | None:
+    """Take the first wake-up of an owner's own queue that SimPy would process before the
+    current event (time ``now``, id ``cur_seq``, both NORMAL priority), or None.
+
+    An owner whose wake-ups nobody else observes may keep them off the clock and process them
+    when it next acts (lazy completions, :meth:`FunctionService.lazy_completions`); this keeps
+    SimPy's order exactly, ties at ``now`` included.
+    """
+    if not times:
+        return None
+    t = times[0]
+    if t > now:
+        return None
+    entry = slots[t]
+    w: Wakeup = entry[0] if entry.__class__ is list else entry
+    if t == now and w.seq > cur_seq:
+        return None
+    heappop(times)
+    if entry.__class__ is list:
+        entry.pop(0)
+        if not entry:
+            del slots[t]
+    else:
+        del slots[t]
+    w.callbacks = None
+    return w
 
 def _first(entry: Any) -> Wakeup:
     """The wake-up that comes first in a :attr:`Clock.slots` entry."""
@@ -195,6 +235,7 @@ def run(sim: Clock, until: float) -> None:
     heap = sim._queue
     times = sim.times
     slots = sim.slots
+    eid = sim._eid
     step = sim.step
     try:
         while True:
@@ -202,14 +243,17 @@ def run(sim: Clock, until: float) -> None:
             if times:
                 t = times[0]
                 if t > top[0]:
+                    sim.cur_seq = top[2]
                     step()
                     continue
                 if t == top[0]:
                     w = _first(slots[t])
                     if (w.priority, w.seq) > (top[1], top[2]):
+                        sim.cur_seq = top[2]
                         step()
                         continue
             else:
+                sim.cur_seq = top[2]
                 step()
                 continue
             heappop(times)
@@ -220,14 +264,17 @@ def run(sim: Clock, until: float) -> None:
                 if rest:
                     slots[t] = rest
             sim._now = t
+            sim.cur_seq = w.seq
             callback = w.armed[0]
             w.callbacks = None
             nxt = callback(w)
             while nxt is not None:  # the owner's next wake-up
                 if nxt < heap[0][0] and (not times or nxt < times[0]):
-                    # strictly first: nothing else can come between, so no queue entry
+                    # strictly first: nothing else can come between, so no queue entry (but
+                    # the id it would have had: owners with their own queues compare it)
                     sim._now = nxt
                     w.when = nxt
+                    sim.cur_seq = w.seq = next(eid)
                     nxt = callback(w)
                 else:
                     w.at(nxt)

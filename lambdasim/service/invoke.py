@@ -17,10 +17,10 @@ and measured by ``benchmarks/throughput.py``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Protocol
 
-from lambdasim.clock import Clock, Wakeup, wakeup_queue
+from lambdasim.clock import Clock, Wakeup, queue_at, wakeup_queue
 from lambdasim.records import LevelSink, Outcome, OutcomeSink, ThrottleReason, Tracer
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
 from lambdasim.service.environments import EnvironmentPool, ExecutionEnvironment
@@ -110,6 +110,9 @@ class FunctionService:
         self.pc_busy = 0
         self.pc_alloc = 0
         self._times, self._slots, self._ids = wakeup_queue(sim)
+        #: Completions kept off the clock (:meth:`lazy_completions`): the same queue layout
+        #: as the clock's; empty otherwise.
+        self._own_times: list[float] = []
         self._rows = metrics.rows
         self._row_limit = metrics.row_limit
         ex = execution
@@ -152,6 +155,9 @@ class FunctionService:
         int
             :data:`ADMITTED`, or the :class:`~lambdasim.records.ThrottleReason` of the 429.
         """
+        own = self._own_times
+        if own and own[0] <= now:
+            self._drain(now, self.sim.cur_seq)
         level = self.level
         pc = self.pc
         rc = self.reserved
@@ -247,8 +253,8 @@ class FunctionService:
         w = e.wake
         end = now + init_s + invoke_s
         slots = self._slots
-        if end in slots:
-            w.at(end)  # another wake-up at this instant: the clock orders them
+        if end in slots:  # another wake-up at this instant: ordered as SimPy would
+            queue_at(self._times, slots, w, end)
         else:  # w.at(end), inlined: this runs once per invoke
             w.when = end
             w.callbacks = w.armed
@@ -341,14 +347,72 @@ class FunctionService:
         e.wake.at(now + invoke_s)
         return ADMITTED
 
+    # ------------------------------------------------------------------ lazy completions
+
+    def lazy_completions(self) -> None:
+        """Keep completions off the clock; process them when this function is next invoked.
+
+        Only for a function nobody else observes between its own invokes: the only function
+        of the run, invoked by sync front doors only (no provisioned concurrency, no async
+        queue, no event-source mapping). Its state then matters only to its own next invoke
+        and to the end of the run, so :meth:`invoke` first finishes every completion that
+        SimPy would have processed before the current event (:meth:`_drain`, ties by event
+        id, as the clock orders them) and :meth:`settle` finishes the rest before the results
+        are read. The results are identical to completions on the clock; each costs no queue
+        entry on the clock, and the arrival drivers then nearly always run their next arrival
+        at once (issue 16, "lazy completions").
+        """
+        self._times = self._own_times
+        self._slots = {}
+
+    def _drain(self, now: float, cur: int) -> None:
+        """Finish the own-queue completions SimPy would process before the event with id
+        ``cur`` at ``now`` (those before ``now``, and at ``now`` those with a smaller id)."""
+        times = self._times
+        slots = self._slots
+        done = self._done
+        while times:
+            t = times[0]
+            if t > now:
+                return
+            w = slots[t]
+            if w.__class__ is list:  # several at one instant (rare): SimPy's order
+                if t == now and w[0].seq > cur:
+                    return
+                heappop(times)
+                w = w.pop(0)
+                if not slots[t]:
+                    del slots[t]
+            else:
+                if t == now and w.seq > cur:
+                    return
+                heappop(times)
+                del slots[t]
+            w.callbacks = None
+            done(w)
+
+    def settle(self, horizon: float) -> None:
+        """At the end of the run: finish the own-queue completions before ``horizon``.
+
+        A completion at the horizon itself comes after SimPy's stop event (URGENT) and stays
+        in flight, as on the clock.
+        """
+        if self._own_times:
+            self._drain(horizon, -1)
+
     def report_in_flight(self, pending: list[Wakeup]) -> None:
         """At the horizon: tell the metrics about the invokes still running (counted at start).
 
         ``pending`` are the wake-ups still on the clock's queue; this function's are the
-        completions of its busy environments.
+        completions of its busy environments (and those on its own queue, if it keeps one).
         """
         done = self._done
-        for w in pending:
+        own = [
+            w
+            for entry in (self._slots.values() if self._own_times else ())
+            for w in (entry if entry.__class__ is list else [entry])
+        ]
+        for w in [*pending, *own]:
             if w.armed[0] == done:
                 self.metrics.running_at_end(w.owner)
 
