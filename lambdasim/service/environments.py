@@ -102,6 +102,8 @@ class EnvironmentPool:
         self.level = level
         self.idle: list[ExecutionEnvironment] = []  # most recently used last
         self.heap: list[tuple[float, int, ExecutionEnvironment]] = []
+        #: Time of the earliest heap entry (infinity when none): the invoke path's one test.
+        self.due = _INF
         self.dead_in_idle = 0
         self.live = 0
         self.created = 0
@@ -124,6 +126,7 @@ class EnvironmentPool:
                 self.level.down(e.deadline)
             else:  # used again since this entry was made: wait for the new deadline
                 self.push(e, e.deadline)
+        self.due = heap[0][0] if heap else _INF
         # Reclaimed environments stay in the stack until popped; compact when they dominate.
         if self.dead_in_idle > 256 and 2 * self.dead_in_idle > len(self.idle):
             self.idle = [e for e in self.idle if not e.dead]
@@ -134,6 +137,8 @@ class EnvironmentPool:
         self._seq += 1
         e.heap_at = at
         heapq.heappush(self.heap, (at, self._seq, e))
+        if at < self.due:
+            self.due = at
 
     def create(self, now: float) -> ExecutionEnvironment:
         """A new environment, busy from ``now`` (when no idle one was found)."""

@@ -172,8 +172,12 @@ class FunctionService:
                 return self._invoke_on_pc(e, arrival, caller, error, now, duration_s)
         account = self.account
         if rc is not None:
+            if pc is None:
+                if level.n >= rc:
+                    self.metrics.throttled(now, _RESERVED)
+                    return _RESERVED
             # PC counts against RC: on-demand may use RC minus the allocated PC (§4.5)
-            if level.n - self.pc_busy >= rc - self.pc_alloc:
+            elif level.n - self.pc_busy >= rc - self.pc_alloc:
                 self.metrics.throttled(now, _RESERVED)
                 return _RESERVED
         elif account.busy >= account.capacity:
@@ -181,7 +185,7 @@ class FunctionService:
             return _ACCOUNT
         # pool.acquire(now), inlined: most recently used live idle environment
         pool = self.pool
-        if pool.heap and pool.heap[0][0] <= now:
+        if pool.due <= now:
             pool.expire(now)
         idle = pool.idle
         e = None
@@ -283,7 +287,7 @@ class FunctionService:
                 self.account.busy -= 1
             # pool.release(e, now), inlined: keep the environment warm, or retire it
             pool = self.pool
-            if pool.heap and pool.heap[0][0] <= now:
+            if pool.due <= now:
                 pool.expire(now)
             ml = pool.max_lifetime
             if ml is not None and now - e.born >= ml:

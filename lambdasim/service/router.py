@@ -21,6 +21,7 @@ when the current one fires, so a workload of any length costs one queue entry at
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any, Protocol
@@ -121,10 +122,29 @@ def _times(blocks: Iterator[np.ndarray]) -> Iterator[float]:
     return chain.from_iterable(b.tolist() for b in blocks)
 
 
+def _counted_times(
+    blocks: Iterator[np.ndarray], metrics: OutcomeSink, horizon: float
+) -> Iterator[float]:
+    """The arrival times one by one, then +inf; as each block is read, the arrivals in it
+    within the statistics window ``[warmup, horizon)`` are added to ``metrics.arrivals``.
+
+    Every arrival before the horizon is fired (the driver reads on until a time at or past
+    it), so counting a block when it is read counts exactly the arrivals that run, with one
+    numpy count per block instead of a test and an increment per arrival.
+    """
+    warmup = metrics.warmup
+
+    def count(b: np.ndarray) -> list[float]:
+        metrics.arrivals += int(np.count_nonzero((b >= warmup) & (b < horizon)))
+        return b.tolist()  # type: ignore[no-any-return]
+
+    return chain(chain.from_iterable(map(count, blocks)), (math.inf,))
+
+
 class SyncArrivals:
     """Feeds one sync workload's arrival times (seconds, in blocks) into its front door."""
 
-    __slots__ = ("door", "horizon", "invoke", "metrics", "rate", "times", "wake", "warmup")
+    __slots__ = ("door", "horizon", "invoke", "rate", "times", "wake")
 
     def __init__(
         self,
@@ -137,23 +157,18 @@ class SyncArrivals:
         self.door = door
         self.invoke = door.service.invoke
         self.rate = door.rate
-        self.metrics = metrics
         self.horizon = horizon
-        self.warmup = metrics.warmup
-        self.times = _times(blocks)
+        self.times = _counted_times(blocks, metrics, horizon)  # counts the arrivals
         self.wake = Wakeup(sim, self._fire)
 
     def schedule_next(self) -> None:
         """Schedule the next arrival (none at or past the horizon)."""
-        t = next(self.times, None)
-        if t is None or t >= self.horizon:
-            return
-        self.wake.at(t)
+        t = next(self.times)
+        if t < self.horizon:
+            self.wake.at(t)
 
     def _fire(self, w: Wakeup) -> float | None:
         now = w.when
-        if now >= self.warmup:
-            self.metrics.arrivals += 1
         rate = self.rate
         left = rate.left
         if left > 0:  # SyncFrontDoor.attempt, inlined while the quota's window has room
@@ -162,8 +177,8 @@ class SyncArrivals:
                 self.door.throttled(now, 1)
         else:  # a window to open, or the quota used up: the door decides
             self.door.attempt(now, now, 1)
-        t = next(self.times, None)
-        if t is not None and t < self.horizon:
+        t = next(self.times)  # +inf after the last
+        if t < self.horizon:
             return t  # the clock runs it at once if nothing comes first, else schedules it
         return None
 
