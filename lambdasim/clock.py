@@ -26,6 +26,7 @@ it fails loudly. The invoke path queues its completions inline through the
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
 from typing import Any, NamedTuple
@@ -237,6 +238,11 @@ def run(sim: Clock, until: float) -> None:
     slots = sim.slots
     eid = sim._eid
     step = sim.step
+    # The cyclic garbage collector is paused while events run: the model's objects live for
+    # the whole run (or are freed by reference counting), and with tens of thousands of
+    # environments its periodic scans cost more than the events (benchmarks/scaling.py).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         while True:
             top = heap[0]  # never empty before the stop event is processed
@@ -281,6 +287,9 @@ def run(sim: Clock, until: float) -> None:
                     break
     except StopSimulation:
         pass
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def pending_wakeups(sim: Clock) -> list[Wakeup]:

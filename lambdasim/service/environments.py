@@ -121,6 +121,7 @@ class EnvironmentPool:
                 continue
             if e.deadline <= at:
                 e.dead = True
+                e.wake = None  # no cycle with its wake-up: freed by reference counting
                 self.dead_in_idle += 1
                 self.live -= 1
                 self.level.down(e.deadline)
@@ -149,8 +150,9 @@ class EnvironmentPool:
         return e
 
     def retire(self, e: ExecutionEnvironment, now: float) -> None:
-        """Remove a busy environment at ``now``."""
+        """Remove a busy environment at ``now`` (its invoke has just ended)."""
         e.dead = True
+        e.wake = None  # no cycle with its wake-up: freed by reference counting
         e.busy = False
         self.live -= 1
         self.level.down(now)

@@ -7,11 +7,14 @@ Admission of one invoke attempt (aws-lambda-behaviour.md §4 "Model implications
 2. an idle warm environment of the function (most recently used first), or else
 3. a new environment if the per-function scaling allowance has a token — otherwise 429.
 
-An admitted invoke schedules exactly one wake-up on SimPy's queue for its completion: the
-environment's own reusable :class:`~lambdasim.clock.Wakeup`, whose callback is bound once per
-environment. No process, no ``Resource`` request, no per-invocation object. This module is the
-hot path of the simulator; it is written for speed (locals, no helper calls on the warm path)
-and measured by ``benchmarks/throughput.py``.
+An admitted invoke queues exactly one wake-up for its completion: the environment's own
+reusable :class:`~lambdasim.clock.Wakeup`, whose callback is bound once per environment, on the
+clock's wake-up queue, or, for a function nobody else observes, on the function's own queue
+(:meth:`FunctionService.lazy_completions`). No process, no ``Resource`` request, no
+per-invocation object, no call into the metrics (the invoke path appends the row itself). This
+module is the hot path of the simulator; it is written for speed (locals, no helper calls on
+the warm path) and measured by ``benchmarks/throughput.py``, ``benchmarks/scaling.py`` and
+``benchmarks/instructions.py``.
 """
 
 from __future__ import annotations
