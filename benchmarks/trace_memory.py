@@ -1,13 +1,23 @@
-"""Peak memory of replaying a CSV trace: 1M rows against 10M rows (issue 6: memory flat).
+"""Peak memory of replaying a CSV trace (issue 6: memory flat) and of ``trace=True`` (issue 16).
 
     python benchmarks/trace_memory.py           # stream the CSV through the trace reader
     python benchmarks/trace_memory.py --sim     # also simulate the replay (slower: ~10M invokes)
+    python benchmarks/trace_memory.py --log     # bytes per row of trace=True, 1M invocations
+    python benchmarks/trace_memory.py --log --rows 3000000
 
 Writes a timestamp,function,duration_s CSV of N rows (1,000 rows per simulated second, one
 function) to a temporary directory, then measures, in a fresh subprocess each, the peak RSS
 (``ru_maxrss``) of reading every row with :func:`lambdasim.workload.traces.trace_events` (and,
 with ``--sim``, of ``lambdasim.run`` replaying it with recorded durations). Prints the numbers
 and the 10M/1M ratio; a flat reader gives a ratio near 1.
+
+``--log`` measures the per-invocation log instead (``ls.run(..., trace=True)``): one function,
+``--rows`` evenly spaced invocations (default 1M) of a constant 50-ms handler, run in two fresh
+subprocesses, once with ``trace=True`` (reading ``res.invocations``, the frame) and once
+without. Each child notes its ``ru_maxrss`` after a 1,000-invocation warm-up run (imports,
+pricing table, pandas' first frames) and after the measured run; the log's cost is the
+difference of the two growths, divided by the rows. Issue 16's target is ≤ 100 bytes per row at
+peak (10M rows in about 1 GB); lists of Python objects took about 320.
 """
 
 from __future__ import annotations
@@ -59,6 +69,57 @@ print(json.dumps({"rows": n, "peak_mb": rss, "wall_s": time.perf_counter() - t0}
 """
 
 
+LOG_CHILD = r"""
+import json, resource, sys
+import lambdasim as ls
+rows, trace = int(sys.argv[1]), sys.argv[2] == "1"
+def scenario(n):
+    return ls.Scenario.from_dict({"name": "trace-memory", "seed": 1, "horizon_s": n / 1000,
+        "functions": {"f": {"memory_mb": 512, "timeout_s": 10,
+                            "duration": {"dist": "constant", "value_s": 0.05},
+                            "cold_start": {"dist": "constant", "value_s": 0.2}}},
+        "workloads": [{"target": "f", "arrivals": {"kind": "constant", "rate_per_s": 1000.0}}],
+        "output": {"timeseries_step_s": 60}})
+def kb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+warm = ls.run(scenario(1000), trace=True, progress=False)
+assert warm.invocations is not None
+del warm
+base = kb()
+res = ls.run(scenario(rows), trace=trace, progress=False)
+n = len(res.invocations) if trace else int(res.functions["f"]["invocations"])
+print(json.dumps({"rows": n, "base_kb": base, "peak_kb": kb()}))
+"""
+
+
+def measure_log(rows: int, trace: bool) -> dict[str, float]:
+    """Peak-RSS growth of one run of ``rows`` invocations, with or without the log."""
+    out = subprocess.run(
+        [sys.executable, "-c", LOG_CHILD, str(rows), "1" if trace else "0"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    res: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return res
+
+
+def log_main(rows: int) -> None:
+    """Bytes per row of ``trace=True``: peak-RSS growth with the log minus without."""
+    t0 = time.perf_counter()
+    with_log = measure_log(rows, True)
+    without = measure_log(rows, False)
+    grow = (with_log["peak_kb"] - with_log["base_kb"]) - (without["peak_kb"] - without["base_kb"])
+    per_row = grow * 1024.0 / with_log["rows"]
+    print(
+        f"trace=True: {with_log['rows']:,.0f} rows; peak RSS growth "
+        f"{(with_log['peak_kb'] - with_log['base_kb']) / 1024:.0f} MB with the log, "
+        f"{(without['peak_kb'] - without['base_kb']) / 1024:.0f} MB without "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
+    print(f"trace=True: {per_row:.0f} bytes per row at peak (target ≤ 100)")
+
+
 def measure(path: Path, mode: str, horizon: float) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), mode, str(horizon)],
@@ -73,8 +134,13 @@ def measure(path: Path, mode: str, horizon: float) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sim", action="store_true", help="also simulate the replays")
-    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--log", action="store_true", help="bytes per row of trace=True")
+    ap.add_argument("--rows", type=int, help="rows (default 10M; 1M with --log)")
     args = ap.parse_args()
+    if args.log:
+        log_main(args.rows or 1_000_000)
+        return
+    args.rows = args.rows or 10_000_000
     small, big = args.rows // 10, args.rows
     with tempfile.TemporaryDirectory() as d:
         paths = {}

@@ -408,17 +408,21 @@ def sweep(
         (p.scenario, p.error, p.index, p.params, task_reps, seed, fnames) for p, task_reps in tasks
     ]
 
-    frames: dict[tuple[int, int], pd.DataFrame] = {}
+    # In memory, the rows of every task make one frame at the end: tidy gives the same table
+    # from one list of rows as from tidied parts, and a frame per task cost more than the run
+    # of a short scenario (issue 16).
+    task_rows: dict[tuple[int, int], list[dict[str, Any]]] = {}
     bar = _bar(n_runs, _show_progress(progress) and n_runs > 0)
     try:
         for point, task_reps, rows in _execute(
             calls, n_jobs=n_jobs, backend=backend, scheduler=scheduler
         ):
-            frame = tidy(pd.DataFrame(rows), list(grid))
             if out_dir is not None:
+                frame = tidy(pd.DataFrame(rows), list(grid))
                 set_attrs(frame, {**prov, "point": point})
                 write_part(frame, out_dir, point, task_reps[0], task_reps[-1])
-            frames[(point, task_reps[0])] = frame
+            else:
+                task_rows[(point, task_reps[0])] = rows
             if bar is not None:
                 bar.update(len(task_reps))
     finally:
@@ -431,8 +435,7 @@ def sweep(
         table = table[table["rep"] < reps].reset_index(drop=True)
         set_attrs(table, prov)
         return SweepResult(table, axes, prov)
-    table = pd.concat([frames[k] for k in sorted(frames)], ignore_index=True)
-    table = tidy(table, list(grid))
+    table = tidy(pd.DataFrame([r for k in sorted(task_rows) for r in task_rows[k]]), list(grid))
     set_attrs(table, prov)
     return SweepResult(table, axes, prov)
 

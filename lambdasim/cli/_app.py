@@ -12,14 +12,16 @@ traceback), 1 runtime failure. Summaries go to stdout, warnings and progress to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from lambdasim import config
-from lambdasim.config import ConfigError, ConfigIssue, Scenario
-from lambdasim.config import advice as checks
+from lambdasim.config.errors import ConfigError, ConfigIssue
 from lambdasim.errors import LambdasimError
+
+if TYPE_CHECKING:  # the models are imported when a command loads a scenario, not for --help
+    from lambdasim.config import Scenario
 
 __all__ = ["ConfigArg", "SetOpt", "app", "fail", "import_app", "load_checked", "pricing_app"]
 
@@ -89,6 +91,8 @@ def _load(path: Path, overrides: list[str] | None) -> Scenario:
 
 def _warn(sc: Scenario, path: Path) -> list[ConfigIssue]:
     """Print validate's advice on ``sc`` to stderr (with line numbers when the file reads)."""
+    from lambdasim.config import advice as checks
+
     issues = checks.scenario_warnings(sc)
     try:
         config.locate(issues, config.read_config_text(path))
@@ -119,6 +123,8 @@ def load_checked(path: Path, overrides: list[str] | None) -> tuple[Scenario, lis
     typer.Exit
         With code 2 on a configuration error or a missing trace file (one line per problem).
     """
+    from lambdasim.config import advice as checks
+
     sc = _load(path, overrides)
     missing = checks.trace_errors(sc)
     if missing:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lambdasim import config
 from lambdasim.cli._app import ConfigArg, SetOpt, app, fail, load_checked, pricing_app
-from lambdasim.config import ConfigError, Scenario
+from lambdasim.config.errors import ConfigError
 from lambdasim.errors import LambdasimError
+
+if TYPE_CHECKING:  # imported by the commands that load a scenario, not for --help
+    from lambdasim.config import Scenario
 
 __all__ = ["preflight_checked", "pricing_show", "run", "schema", "validate"]
 
@@ -314,6 +317,8 @@ def schema(
     from lambdasim.results.store import atomic_write_text
 
     output_checked(out, "file")
+    from lambdasim.config import Scenario
+
     text = json.dumps(Scenario.model_json_schema(), indent=2)
     if out is None:
         typer.echo(text)

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
 
 from lambdasim.cli._app import ConfigArg, SetOpt, app, fail, load_checked
 from lambdasim.cli.run import output_checked, preflight_checked
-from lambdasim.config import ConfigError, Scenario
-from lambdasim.config.errors import YamlLoader
+from lambdasim.config.errors import ConfigError, YamlLoader
 from lambdasim.errors import LambdasimError
+
+if TYPE_CHECKING:  # imported by the commands that load a scenario, not for --help
+    from lambdasim.config import Scenario
 
 __all__ = ["check_grid", "parse_param", "report", "sweep"]
 

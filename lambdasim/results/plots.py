@@ -1,9 +1,9 @@
 """The slot behind ``res.plot`` and ``sweep.plot``.
 
 Plotting sits above results (it draws them), so results cannot import it. :mod:`lambdasim.plotting`
-registers its accessor classes here when it is imported, which ``import lambdasim`` always does;
-the accessors are then built on first use. Neither import pulls in matplotlib: pyplot is loaded
-inside the plot functions.
+registers its accessor classes here when it is imported; until then, the stand-ins that
+``import lambdasim`` registers import it on the first ``.plot``. The accessors are built on first
+use. Neither import pulls in matplotlib: pyplot is loaded inside the plot functions.
 """
 
 from __future__ import annotations

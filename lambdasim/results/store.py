@@ -16,13 +16,13 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from lambdasim.errors import LambdasimError
 from lambdasim.results.schema import ID_COLUMNS, metric_order
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MANIFEST",
@@ -145,6 +145,9 @@ def tidy(frame: pd.DataFrame, grid_keys: Sequence[str]) -> pd.DataFrame:
     The same rows give the same frame whatever order the tasks finished in and whether they
     came from memory or from Parquet parts (so serial, loky and Dask tables compare equal).
     """
+    import numpy as np
+    import pandas as pd  # here, not at import: the CLI's atomic writes do not need pandas
+
     df = frame.copy()
     ident = ["point", *grid_keys, *ID_COLUMNS]
     for c in ident:

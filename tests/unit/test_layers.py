@@ -5,7 +5,8 @@
   inside functions and under TYPE_CHECKING included);
 * only :mod:`lambdasim.clock` touches SimPy's private attributes;
 * no module over 500 lines;
-* ``import lambdasim`` loads neither scipy nor matplotlib.
+* ``import lambdasim`` loads neither scipy nor matplotlib (nor pandas, nor pyarrow: issue 16),
+  and neither does ``lambdasim --help``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +33,7 @@ def test_import_contracts_hold() -> None:
     assert code == 0, "an import contract is broken: run `lint-imports` for the details"
 
 
-def _private_simpy_uses(path: object) -> list[tuple[int, str]]:
+def _private_simpy_uses(path: Path) -> list[tuple[int, str]]:
     tree = ast.parse(open(path, encoding="utf-8").read())
     return [
         (node.lineno, node.attr)
@@ -61,12 +63,33 @@ def test_no_module_over_500_lines() -> None:
     assert long == {}
 
 
+#: Loaded where first needed, never by ``import lambdasim`` or ``lambdasim --help`` (issue 16).
+HEAVY = ("scipy", "matplotlib", "pandas", "pyarrow")
+_LOADED = "print(','.join(m for m in {heavy!r} if m in sys.modules))"
+
+
 def test_import_lambdasim_loads_neither_scipy_nor_matplotlib() -> None:
-    code = (
-        "import sys, lambdasim; "
-        "print(','.join(m for m in ('scipy', 'matplotlib') if m in sys.modules))"
-    )
+    code = "import sys, lambdasim; " + _LOADED.format(heavy=HEAVY)
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == ""
+
+
+def test_cli_help_loads_no_heavy_module() -> None:
+    # the console script's own entry point, then which heavy modules it pulled in (on stderr)
+    code = (
+        "import sys\n"
+        "from lambdasim.cli import main\n"
+        "sys.argv = ['lambdasim', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        f"print('loaded:', ','.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert "Usage" in out.stdout and "sweep" in out.stdout  # the help was printed
+    assert out.stderr.strip().splitlines()[-1] == "loaded:"
