@@ -13,9 +13,9 @@ import sys
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import cast
 
 import numpy as np
-import simpy
 
 from lambdasim import clock
 from lambdasim.clock import Wakeup, pending_wakeups
@@ -32,6 +32,8 @@ from lambdasim.metrics import (
     StreamMetrics,
     TopicMetrics,
 )
+from lambdasim.metrics.managed_instances import FleetMetrics, ManagedInstancesMetrics
+from lambdasim.metrics.tenancy import TenantIsolatedMetrics
 from lambdasim.periods import Periods
 from lambdasim.preflight import PreflightError, preflight, pricing_issues
 from lambdasim.results.run import RunResult
@@ -42,6 +44,7 @@ from lambdasim.service.destinations import Destinations, RecordSink, SnsTopic
 from lambdasim.service.environments import EnvironmentPool
 from lambdasim.service.execution import Execution
 from lambdasim.service.invoke import FunctionService
+from lambdasim.service.managed_instances import Fleet, ManagedInstancesService
 from lambdasim.service.provisioned import ProvisionedPool
 from lambdasim.service.router import (
     Arrivals,
@@ -53,6 +56,7 @@ from lambdasim.service.router import (
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_mapping import SqsEventSourceMapping
 from lambdasim.service.streams import StreamMapping
+from lambdasim.service.tenancy import TenantIsolatedService, tenant_sampler
 from lambdasim.tracing import InvocationLog
 from lambdasim.workload.replay import recorded_events
 from lambdasim.workload.synthetic import arrival_times, named_streams
@@ -159,6 +163,7 @@ def run(
     pools: dict[str, ProvisionedPool] = {}
     burst = float(acct.scaling.burst_for(acct.region))
     legacy = ScalingBucket(burst, acct.scaling.per_minute / 60.0)
+    fleets: dict[str, tuple[Fleet, FleetMetrics]] = {}  # capacity providers (LMI)
     for name, fn in scenario.functions.items():
         m = FunctionMetrics(name, periods)
         ka = fn.keep_alive_s.build()
@@ -174,18 +179,23 @@ def run(
         else:
             n10 = float(acct.scaling.envs_per_10s)
             bucket = ScalingBucket(n10, n10 / 10.0)
-        svc = FunctionService(
-            sim,
-            name,
-            fn.reserved_concurrency,
-            account,
-            bucket,
-            pool,
-            Execution(name, fn, streams),
-            m,
-            account_level,
-            log,
-        )
+        if fn.managed_instances is not None or fn.tenant_isolation:  # issue 19: own services
+            svc, m = _execution_model(
+                sim, scenario, name, streams, periods, fleets, account, bucket, account_level, log
+            )
+        else:
+            svc = FunctionService(
+                sim,
+                name,
+                fn.reserved_concurrency,
+                account,
+                bucket,
+                pool,
+                Execution(name, fn, streams),
+                m,
+                account_level,
+                log,
+            )
         services[name] = svc
         metrics[name] = m
         pc = fn.provisioned_concurrency
@@ -378,7 +388,7 @@ def run(
         rep=rep,
         metrics=rm,
         wall_s=wall,
-        invocations=log.frame() if log is not None else None,
+        invocations=log,  # RunResult builds the frame on first access
     )
 
 
@@ -422,6 +432,50 @@ def _close(
             rm.provisioned[name].close(horizon)
     if rm.account is not None:
         rm.account.roll(horizon)
+
+
+def _execution_model(
+    sim: clock.Clock,
+    scenario: Scenario,
+    name: str,
+    streams: Streams,
+    periods: Periods,
+    fleets: dict[str, tuple[Fleet, FleetMetrics]],
+    account: AccountPool,
+    bucket: ScalingBucket | Unlimited,
+    account_level: Level | None,
+    log: InvocationLog | None,
+) -> tuple[FunctionService, FunctionMetrics]:
+    """The service and collector of a function on Lambda Managed Instances or in tenant
+    isolation mode (issue 19); typed as the default ones, whose interface they keep."""
+    fn = scenario.functions[name]
+    execution = Execution(name, fn, streams)
+    mi = fn.managed_instances
+    if mi is not None:
+        cp = mi.capacity_provider
+        if cp not in fleets:
+            cfg = scenario.capacity_providers[cp]
+            fm = FleetMetrics(cp, cfg.instance_type, cfg.spec.vcpus, periods)
+            fleets[cp] = (Fleet(sim, cp, cfg, fm), fm)
+        fleet, fm = fleets[cp]
+        vcpus, slots = mi.environment_vcpus(fn.memory_mb), mi.slots(fn.runtime, fn.memory_mb)
+        lm = ManagedInstancesMetrics(name, periods, fm, vcpus, slots, mi.cpu_per_request)
+        lmi = ManagedInstancesService(sim, name, fn, execution, lm, fleet, log)
+        return cast(FunctionService, lmi), lm
+    assert fn.tenants is not None
+    tm = TenantIsolatedMetrics(name, periods, fn.tenants.count, fn.memory_mb)
+    keep = sampler(partial(fn.keep_alive_s.build().sample, streams.generator("idle_ttl", name)))
+
+    def tenant_service() -> FunctionService:  # one per tenant: its own idle stack
+        pool = EnvironmentPool(keep, fn.max_lifetime_s, tm.environments)
+        rc = fn.reserved_concurrency
+        return FunctionService(
+            sim, name, rc, account, bucket, pool, execution, tm, account_level, log
+        )
+
+    draw = tenant_sampler(fn.tenants.weights(), streams.generator("tenants", name))
+    ti = TenantIsolatedService(name, tenant_service, draw, tm, execution, fn.reserved_concurrency)
+    return cast(FunctionService, ti), tm
 
 
 def _run_with_progress(sim: clock.Clock, horizon: float) -> None:

@@ -20,7 +20,9 @@ from typing import Protocol
 
 from lambdasim.config.account import Account
 from lambdasim.config.errors import MISSING, ConfigIssue
+from lambdasim.config.execution_checks import check_execution_models
 from lambdasim.config.function import Function
+from lambdasim.config.managed_instances import CapacityProvider
 from lambdasim.config.queues import Queue
 from lambdasim.config.streams import Stream
 from lambdasim.config.workload import Workload
@@ -62,6 +64,11 @@ class ScenarioParts(Protocol):
         ...
 
     @property
+    def capacity_providers(self) -> Mapping[str, CapacityProvider]:
+        """Lambda Managed Instances fleets."""
+        ...
+
+    @property
     def workloads(self) -> Sequence[Workload]:
         """Request streams."""
         ...
@@ -88,6 +95,8 @@ def cross_check(sc: ScenarioParts) -> list[ConfigIssue]:
     issues += check_stream_mappings(sc)
     issues += check_sqs_mappings(sc)
     issues += check_async_destinations(sc)
+    # tenant isolation, SnapStart, Lambda Managed Instances (config/execution_checks.py)
+    issues += check_execution_models(sc.functions, sc.capacity_providers, sc.workloads)
     return issues
 
 

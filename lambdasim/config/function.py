@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -28,9 +30,9 @@ from lambdasim.config.distributions import (
     _number_is_constant,
 )
 from lambdasim.config.event_sources import Trigger
+from lambdasim.config.managed_instances import ManagedInstances
 from lambdasim.config.provisioned import ProvisionedConcurrency, provisioned_from_number
 from lambdasim.config.runtime import (
-    FunctionColdStartSpec,
     KeepAliveSpec,
     MeasuredColdStart,
     PackageMb,
@@ -38,6 +40,8 @@ from lambdasim.config.runtime import (
     check_package_mb,
     check_runtime,
 )
+from lambdasim.config.snapstart import ColdStartWithSnapStart, SnapStartColdStart
+from lambdasim.config.tenancy import TenantPopulation
 from lambdasim.units import cpu_duration_factor
 
 __all__ = ["Function"]
@@ -74,9 +78,9 @@ class Function(_Model):
     #: Attached to a VPC: adds INIT only with ``cold_start: {model: measured, era: aws-2018}``
     #: (pre-Hyperplane, §2.3).
     vpc: StrictBool = False
-    #: INIT duration of a new execution environment (§2): a distribution, ``{preset: RUNTIME}`` or
-    #: ``{model: measured}``.
-    cold_start: FunctionColdStartSpec = ColdStartPreset(preset="python")
+    #: INIT duration of a new execution environment (§2): a distribution, ``{preset: RUNTIME}``,
+    #: ``{model: measured}`` or ``{snapstart: true}`` (a restore, :mod:`.snapstart`).
+    cold_start: ColdStartWithSnapStart = ColdStartPreset(preset="python")
     #: Idle time before an environment is reclaimed, drawn per idle period: a distribution or
     #: ``{preset: aws-2019 | aws-2020 | aws-2025}`` (§1.4). Default 600 s (§13).
     keep_alive_s: KeepAliveSpec = ConstantDist(dist="constant", value_s=600.0)
@@ -102,6 +106,35 @@ class Function(_Model):
     #: an async event whose destination chain would invoke this function a 17th time goes to
     #: its failure path as ``RecursiveInvocationDetected``; ``allow``: no limit.
     recursive_loop: Literal["terminate", "allow"] = "terminate"
+    #: Run on a capacity provider (Lambda Managed Instances, :mod:`.managed_instances`).
+    managed_instances: ManagedInstances | None = None
+    #: ``TenancyConfig.TenantIsolationMode: PER_TENANT``: an environment serves one tenant
+    #: (:mod:`.tenancy`); needs ``tenants``.
+    tenant_isolation: StrictBool = False
+    #: Who the tenants of this function's requests are (with ``tenant_isolation``).
+    tenants: TenantPopulation | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unused_models(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The execution-model keys appear in dumps only when used, so configs without them
+        # dump exactly as before (the golden YAML snapshots).
+        data: dict[str, Any] = handler(self)
+        for key, unused in (("managed_instances", None), ("tenant_isolation", False)):
+            if key in data and data[key] == unused:
+                del data[key]
+        if data.get("tenants", 0) is None:
+            del data["tenants"]
+        return data
+
+    @model_validator(mode="after")
+    def _tenants_with_isolation(self) -> Function:
+        if self.tenant_isolation and self.tenants is None:
+            raise ValueError("tenant_isolation: true needs tenants: {count: N, distribution: ...}")
+        if self.tenants is not None and not self.tenant_isolation:
+            raise ValueError("tenants applies to tenant_isolation: true only")
+        if isinstance(self.cold_start, SnapStartColdStart):
+            SnapStartColdStart.billed(self.runtime)  # raises, naming the supported runtimes
+        return self
 
     @field_validator("provisioned_concurrency", mode="before")
     @classmethod
@@ -155,6 +188,8 @@ class Function(_Model):
             return cs.build_for(
                 self.runtime, self.architecture, self.memory_mb, self.package_mb, self.vpc
             )
+        if isinstance(cs, SnapStartColdStart):
+            return cs.build_for(self.runtime)
         return cs.build()
 
     def duration_factor(self) -> float:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, PrivateAttr, StrictInt, ValidationError
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    ValidationError,
+    model_serializer,
+)
 
 from lambdasim.config.account import Account, Pricing, Scaling
 from lambdasim.config.arrivals import (
@@ -47,11 +54,12 @@ from lambdasim.config.errors import ConfigError, ConfigIssue, register_models
 from lambdasim.config.event_sources import ProvisionedMode, ProvisionedPollers, SqsTrigger, Trigger
 from lambdasim.config.function import Function
 from lambdasim.config.limits import check_names, check_periods
+from lambdasim.config.managed_instances import CapacityProvider
 from lambdasim.config.provisioned import ProvisionedConcurrency, ScheduledAction, TargetTracking
 from lambdasim.config.queues import Queue
 from lambdasim.config.runtime import KeepAlivePreset, MeasuredColdStart
 from lambdasim.config.streams import OnFailure, Stream, StreamTrigger
-from lambdasim.config.sweep import SweepSpec
+from lambdasim.config.sweep import SweepSpec, replace_leaves
 from lambdasim.config.wildcards import expand as expand_wildcards
 from lambdasim.config.workload import ClientRetry, Workload
 from lambdasim.schedule import DEFAULT_START
@@ -88,11 +96,21 @@ class Scenario(_Model):
     queues: dict[str, Queue] = Field(default_factory=dict)
     #: Kinesis data streams and DynamoDB streams (§8).
     streams: dict[str, Stream] = Field(default_factory=dict)
+    #: Lambda Managed Instances fleets that functions run on (``functions.NAME.managed_instances``).
+    capacity_providers: dict[str, CapacityProvider] = Field(default_factory=dict)
     functions: dict[str, Function]
     workloads: Annotated[list[Workload], Field(min_length=1)]
     output: Output = Output()
     #: Grid and replications used by ``lambdasim sweep CONFIG`` when no ``--param`` is given.
     sweep: SweepSpec | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unused_models(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Without capacity providers the dump is what it was before they existed.
+        data: dict[str, Any] = handler(self)
+        if data.get("capacity_providers", None) == {}:
+            del data["capacity_providers"]
+        return data
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str | None = PrivateAttr(default=None)
@@ -149,6 +167,9 @@ class Scenario(_Model):
         ConfigError
             A path that names no existing entry or list index, or an invalid result.
         """
+        fast = replace_leaves(self, changes)  # numbers below one entry: that entry only
+        if fast is not None:
+            return fast  # type: ignore[no-any-return]
         data = self.model_dump(mode="json", exclude_unset=True, by_alias=True)
         try:
             for path, value in changes.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,39 @@ from lambdasim.config import Function, Scenario
 from lambdasim.cost.provisioned import enabled_unit_s, enabled_unit_s_unrounded
 from lambdasim.metrics import RunMetrics, window_stats
 from lambdasim.results import blocks, plots, series
+from lambdasim.results.execution_models import (
+    add_execution_model_costs,
+    add_execution_model_monthly,
+    add_execution_models,
+)
 from lambdasim.results.schema import summary_row
 from lambdasim.results.store import OutputError, atomic_path, atomic_write_text, check_output
 
 __all__ = ["RunResult"]
 
+#: The cost frame's columns that the ``cost_usd`` blocks read.
+_USD_COLUMNS = ("requests_usd", "duration_usd", "ephemeral_usd", "provisioned_usd", "total_usd")
+
 
 @dataclass(frozen=True)
+class _Parts:
+    """What the lazy attributes of a :class:`RunResult` are built from (issue 16: a run's fixed
+    cost was half pandas frames that sweeps never read)."""
+
+    table: costmod.PricingTable
+    region: str
+    pcts: tuple[float, ...]
+    #: ``functions.NAME`` blocks without cost, ``provisioned`` and ``async`` included
+    blocks: dict[str, dict[str, Any]]
+    #: ``functions.NAME.sqs`` blocks, which the document lists after the cost
+    sqs: dict[str, dict[str, Any]]
+    #: the time-series frames, as (series function, arguments), in the frame's row order
+    series: list[tuple[Callable[..., pd.DataFrame], tuple[Any, ...]]]
+    #: the per-invocation log: a frame, something with ``frame()`` (the tracer), or None
+    invocations: Any
+
+
+@dataclass(frozen=True, eq=False)
 class RunResult:
     """The outcome of one simulated replication.
 
@@ -39,23 +66,27 @@ class RunResult:
         Long format: ``time_s`` (period start), ``function``, ``metric``, ``value``.
     totals : list of BillingTotals
         What cost is computed from (no re-run needed for another pricing table).
+    functions, account, queues, streams : dict
+        The blocks of the ``--json`` document (:meth:`to_dict`).
     invocations : pandas.DataFrame or None
         Per-invocation log when run with ``trace=True``.
+
+    ``summary``, ``timeseries``, ``invocations``, ``cost`` and the cost in ``functions`` are
+    computed on first access and kept: a run that is only turned into sweep rows never builds
+    a DataFrame it does not need.
     """
 
     scenario: Scenario
     seed: int
     rep: int
-    summary: pd.DataFrame
-    timeseries: pd.DataFrame
     totals: list[costmod.BillingTotals]
     account: dict[str, Any]
-    functions: dict[str, dict[str, Any]]
     queues: dict[str, dict[str, Any]]
     streams: dict[str, dict[str, Any]]
     wall_s: float
-    invocations: pd.DataFrame | None = None
+    _parts: _Parts = field(repr=False)
     _histograms: dict[str, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ construction
 
@@ -68,18 +99,22 @@ class RunResult:
         rep: int,
         metrics: RunMetrics,
         wall_s: float,
-        invocations: pd.DataFrame | None,
+        invocations: Any,
     ) -> RunResult:
-        """Assemble the result of a run from its closed collectors (nothing else is read)."""
+        """Assemble the result of a run from its closed collectors (nothing else is read).
+
+        ``invocations`` is the trace frame, or the tracer itself (anything with a ``frame()``
+        method, built on first access of :attr:`invocations`), or None.
+        """
         periods = metrics.periods
         window = periods.window_s
-        pcts = scenario.output.percentiles
+        pcts = tuple(scenario.output.percentiles)
         table = _table(scenario.pricing.table, scenario.base_dir)
         region = scenario.account.region
         pc_rounding_s = float(table.billing_rules.provisioned_rounding_s)
         totals = []
         funcs: dict[str, dict[str, Any]] = {}
-        ts_frames = []
+        ts: list[tuple[Callable[..., pd.DataFrame], tuple[Any, ...]]] = []
         for name, m in metrics.functions.items():
             fn = scenario.functions[name]
             pm = metrics.provisioned.get(name)
@@ -107,31 +142,18 @@ class RunResult:
                 )
             )
             funcs[name] = blocks.function_block(m, periods, pcts)
-            ts_frames.append(series.function_series(name, m, periods))
+            ts.append((series.function_series, (name, m, periods)))
             if pm is not None:
                 funcs[name]["provisioned"] = blocks.provisioned_block(pm, periods, pc_rounding_s)
-                ts_frames.append(series.provisioned_series(name, pm, periods))
+                ts.append((series.provisioned_series, (name, pm, periods)))
             am = metrics.async_.get(name)
             if am is not None:
                 funcs[name]["async"] = blocks.async_block(am, periods)
-                ts_frames.append(series.async_series(name, am, periods))
-        for t in totals:
-            funcs[t.function]["billed_gb_s"] = costmod.billed_gb_s(t, table)
-        cost_df = costmod.run_cost(totals, table, region=region)
-        for fname, row in cost_df.iterrows():
-            f = funcs[str(fname)]
-            f["cost_usd"] = {
-                "requests": float(row["requests_usd"]),
-                "duration": float(row["duration_usd"] + row["ephemeral_usd"]),
-                "provisioned": float(row["provisioned_usd"]),
-                "total": float(row["total_usd"]),
-            }
-            if "provisioned" in f:
-                f["provisioned"]["cost_usd"] = float(row["provisioned_usd"])
-        rows = [summary_row(name, d, pcts) for name, d in funcs.items()]
+                ts.append((series.async_series, (name, am, periods)))
+        add_execution_models(funcs, ts, metrics, scenario)  # LMI, tenant isolation, SnapStart
         if metrics.account is not None:
             a_mean, a_max = window_stats(metrics.account, periods)
-            ts_frames.append(series.account_series(metrics.account, periods))
+            ts.append((series.account_series, (metrics.account, periods)))
         else:
             only = next(iter(funcs.values()))
             a_mean, a_max = only["concurrency"]["mean"], only["concurrency"]["max"]
@@ -140,7 +162,7 @@ class RunResult:
             if qname in metrics.topics:
                 tm = metrics.topics[qname]
                 queue_blocks[qname] = blocks.topic_block(tm)
-                ts_frames.append(series.topic_series(tm, periods))
+                ts.append((series.topic_series, (tm, periods)))
                 continue
             qm = metrics.queues[qname]
             queue_blocks[qname] = blocks.queue_block(qm, table, region, periods)
@@ -153,40 +175,33 @@ class RunResult:
                 free_tier=scenario.pricing.free_tier,
                 empty_receives=qm.empty_receives,
             )
-            ts_frames.append(series.queue_series(qm, periods))
+            ts.append((series.queue_series, (qm, periods)))
         stream_blocks: dict[str, dict[str, Any]] = {}
         for sname, sm in metrics.streams.items():
             stream_blocks[sname] = blocks.stream_block(sm)
-            ts_frames.append(series.stream_series(sm, periods))
+            ts.append((series.stream_series, (sm, periods)))
+        sqs_blocks: dict[str, dict[str, Any]] = {}
         for fname, em in metrics.mappings.items():
-            funcs[fname]["sqs"] = blocks.mapping_block(em, table, region, periods)
-            ts_frames.append(series.mapping_series(em, periods))
+            sqs_blocks[fname] = blocks.mapping_block(em, table, region, periods)
+            ts.append((series.mapping_series, (em, periods)))
         account = {
             "concurrency_max": a_max,
             "concurrency_mean": a_mean,
             "throttled": sum(d["throttled"] for d in funcs.values()),
             "throttle_events": sum(d["throttle_events"] for d in funcs.values()),
         }
-        summary = pd.DataFrame(rows).set_index("function")
-        timeseries = pd.concat(ts_frames, ignore_index=True)
-        res = cls(
+        return cls(
             scenario=scenario,
             seed=seed,
             rep=rep,
-            summary=summary,
-            timeseries=timeseries,
             totals=totals,
             account=account,
-            functions=funcs,
             queues=queue_blocks,
             streams=stream_blocks,
             wall_s=wall_s,
-            invocations=invocations,
+            _parts=_Parts(table, region, pcts, funcs, sqs_blocks, ts, invocations),
             _histograms={n_: (m.latency, m.duration) for n_, m in metrics.functions.items()},
         )
-        res._stamp(summary)
-        res._stamp(timeseries)
-        return res
 
     def _stamp(self, df: pd.DataFrame) -> None:
         df.attrs.update(
@@ -197,6 +212,69 @@ class RunResult:
             pricing_table=self.pricing_table,
             numpy_version=np.__version__,
         )
+
+    # ------------------------------------------------------------------ lazy attributes
+
+    @property
+    def functions(self) -> dict[str, dict[str, Any]]:
+        """``functions.NAME`` blocks of the ``--json`` document, cost included."""
+        funcs: dict[str, dict[str, Any]] | None = self._cache.get("functions")
+        if funcs is not None:
+            return funcs
+        parts = self._parts
+        cost_df = self._run_cost()
+        funcs = parts.blocks
+        for t in self.totals:
+            funcs[t.function]["billed_gb_s"] = costmod.billed_gb_s(t, parts.table)
+        # Columns as Python floats (iterrows built a Series per row: slower, same numbers).
+        c = {k: cost_df[k].tolist() for k in _USD_COLUMNS}
+        for i, fname in enumerate(cost_df.index):
+            f = funcs[str(fname)]
+            f["cost_usd"] = {
+                "requests": float(c["requests_usd"][i]),
+                "duration": float(c["duration_usd"][i] + c["ephemeral_usd"][i]),
+                "provisioned": float(c["provisioned_usd"][i]),
+                "total": float(c["total_usd"][i]),
+            }
+            if "provisioned" in f:
+                f["provisioned"]["cost_usd"] = float(c["provisioned_usd"][i])
+        add_execution_model_costs(funcs)  # their charges (results/execution_models.py)
+        for fname, block in parts.sqs.items():
+            funcs[fname]["sqs"] = block
+        self._cache["functions"] = funcs
+        return funcs
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per function (columns: :func:`lambdasim.results.schema.summary_columns`)."""
+        df: pd.DataFrame | None = self._cache.get("summary")
+        if df is None:
+            pcts = self._parts.pcts
+            rows = [summary_row(name, d, pcts) for name, d in self.functions.items()]
+            df = pd.DataFrame(rows).set_index("function")
+            self._stamp(df)
+            self._cache["summary"] = df
+        return df
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Long format: ``time_s`` (period start), ``function``, ``metric``, ``value``."""
+        df: pd.DataFrame | None = self._cache.get("timeseries")
+        if df is None:
+            df = pd.concat([fn(*args) for fn, args in self._parts.series], ignore_index=True)
+            self._stamp(df)
+            self._cache["timeseries"] = df
+        return df
+
+    @property
+    def invocations(self) -> pd.DataFrame | None:
+        """Per-invocation log when run with ``trace=True`` (ordered by end time), else None."""
+        if "invocations" not in self._cache:
+            src = self._parts.invocations
+            lazy = src is not None and not isinstance(src, pd.DataFrame)
+            self._cache["invocations"] = src.frame() if lazy else src
+        out: pd.DataFrame | None = self._cache["invocations"]
+        return out
 
     @property
     def plot(self) -> Any:
@@ -218,10 +296,23 @@ class RunResult:
             return _table(table)
         return _table(self.scenario.pricing.table, self.scenario.base_dir)
 
+    def _run_cost(self) -> pd.DataFrame:
+        """The run's cost under its own table and region, computed once."""
+        df: pd.DataFrame | None = self._cache.get("cost")
+        if df is None:
+            df = self._cache["cost"] = costmod.run_cost(
+                self.totals, self._parts.table, region=self._parts.region
+            )
+        return df
+
     @property
     def cost(self) -> pd.DataFrame:
-        """Cost of the simulated window per function (USD), under the scenario's table."""
-        return self.cost_with()
+        """Cost of the simulated window per function (USD), under the scenario's table.
+
+        The frame is computed once per result (``functions`` reads the same numbers); each
+        access returns a copy of it, as :meth:`cost_with` returns a new frame.
+        """
+        return self._run_cost().copy()
 
     def cost_with(
         self, *, table: str | Path | None = None, region: str | None = None
@@ -242,9 +333,10 @@ class RunResult:
         """Projection of the run's rates to ``days`` days, with monthly tiers and free tier."""
         t = self._pricing(table)
         ft = self.scenario.pricing.free_tier if free_tier is None else free_tier
-        return costmod.monthly_projection(
+        frame = costmod.monthly_projection(
             self.totals, t, free_tier=ft, days=days, region=self.scenario.account.region
         )
+        return add_execution_model_monthly(frame, self.functions, days)  # LMI, SnapStart, ...
 
     # ------------------------------------------------------------------ output
 
