@@ -1,4 +1,4 @@
-"""``lambdasim import cloudwatch | azure2019``: write a runnable scenario from a trace.
+"""``lambdasim import cloudwatch | azure2019 | sam | logs``: write a runnable scenario.
 
 The written config replays the trace file in place (its path relative to the config) and
 carries what the trace says about each function (durations fitted with :mod:`lambdasim.fit`,
@@ -20,7 +20,7 @@ from lambdasim.cli._app import fail, import_app
 from lambdasim.errors import LambdasimError
 from lambdasim.results.store import atomic_write_text, check_output
 
-__all__ = ["azure2019", "cloudwatch"]
+__all__ = ["azure2019", "cloudwatch", "logs", "sam"]
 
 OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write the config here (default: stdout).")
@@ -233,3 +233,44 @@ def azure2019(
         "output": {"timeseries_step_s": 60},
     }
     _emit(cfg_all, header, out)
+
+
+@import_app.command("sam")
+def sam(
+    template: Annotated[Path, typer.Argument(help="SAM or CloudFormation template (YAML/JSON).")],
+    out: OutOpt = None,
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option("--parameter", help="Override a template parameter KEY=VALUE (repeatable)."),
+    ] = None,
+    logs: Annotated[
+        list[str] | None,
+        typer.Option("--logs", help="CloudWatch Logs export of a function (repeatable)."),
+    ] = None,
+    function: Annotated[
+        str | None, typer.Option("--function", help="The function --logs belong to.")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="account.region (default AWS::Region).")
+    ] = None,
+) -> None:
+    """SAM / CloudFormation template → a scenario: functions, queues, streams, event sources;
+    arrival rates and durations are placeholders (or come from --logs)."""
+    from lambdasim.cli.aws_import import import_sam
+
+    import_sam(template, out, parameter, logs, function, region)
+
+
+@import_app.command("logs")
+def logs(
+    files: Annotated[
+        list[str], typer.Argument(help="CloudWatch Logs exports (JSON, Insights CSV/JSON, text).")
+    ],
+    function: Annotated[str, typer.Option("--function", help="Function name in the config.")],
+    out: OutOpt = None,
+) -> None:
+    """CloudWatch Logs of one function → a scenario replaying its invocations, with fitted
+    duration and INIT, on the pricing table of the logs' date."""
+    from lambdasim.cli.aws_import import import_logs
+
+    import_logs(files, function, out)

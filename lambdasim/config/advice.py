@@ -19,6 +19,7 @@ from lambdasim.config import (
 )
 from lambdasim.config.errors import MISSING
 from lambdasim.config.event_sources import ProvisionedMode
+from lambdasim.config.placeholders import placeholder_warnings
 
 __all__ = [
     "KEEP_ALIVE_MEASURED_S",
@@ -124,7 +125,13 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
             for invocation in by_type[name]:
                 text = _sync_overload(rc) if invocation == "sync" else _async_overload(sc, name)
                 out.append(ConfigIssue(f"functions.{name}", f"{head}: {text}", round(a_erl, 3)))
-    return [*out, *async_warnings(sc), *sqs_warnings(sc), *provisioned_warnings(sc, load)]
+    return [
+        *placeholder_warnings(sc),  # values an importer marked "# PLACEHOLDER" in the file
+        *out,
+        *async_warnings(sc),
+        *sqs_warnings(sc),
+        *provisioned_warnings(sc, load),
+    ]
 
 
 def _sync_overload(rc: int | None) -> str:

@@ -181,7 +181,15 @@ class ScheduleArrivals(_Model):
 
 
 #: Trace formats of ``kind: trace``.
-TRACE_FORMATS = ("csv", "parquet", "azure2019", "azure2021", "cloudwatch", "pacs")
+TRACE_FORMATS = (
+    "csv",
+    "parquet",
+    "azure2019",
+    "azure2021",
+    "cloudwatch",
+    "pacs",
+    "cloudwatch_logs",
+)
 
 
 class TraceArrivals(_Model):
@@ -194,8 +202,11 @@ class TraceArrivals(_Model):
 
     kind: Literal["trace"]
     #: ``csv`` / ``parquet`` (a timestamp column), ``azure2019`` (a directory), ``azure2021``,
-    #: ``cloudwatch`` (get-metric-data JSON or a timestamp,value CSV), ``pacs``.
-    format: Literal["csv", "parquet", "azure2019", "azure2021", "cloudwatch", "pacs"] = "csv"
+    #: ``cloudwatch`` (get-metric-data JSON or a timestamp,value CSV), ``pacs``,
+    #: ``cloudwatch_logs`` (a function's CloudWatch Logs: START/REPORT lines, recorded durations).
+    format: Literal[
+        "csv", "parquet", "azure2019", "azure2021", "cloudwatch", "pacs", "cloudwatch_logs"
+    ] = "csv"
     #: File (or directory for azure2019; a glob for several cloudwatch pages), relative to the
     #: config file.
     path: str
@@ -286,7 +297,7 @@ class SuperposeArrivals(_Model):
         return v
 
 
-_DURATION_FORMATS = ("csv", "parquet", "azure2021", "pacs")
+_DURATION_FORMATS = ("csv", "parquet", "azure2021", "pacs", "cloudwatch_logs")
 
 
 def _kind_tag(v: Any) -> str | None:
@@ -324,7 +335,7 @@ def has_recorded_durations(spec: Any) -> TypeGuard[TraceArrivals]:
         isinstance(spec, TraceArrivals)
         and spec.use_durations
         and (
-            spec.format in ("azure2021", "pacs")
+            spec.format in ("azure2021", "pacs", "cloudwatch_logs")
             or (spec.format in ("csv", "parquet") and spec.duration_column is not None)
         )
     )

@@ -4,8 +4,9 @@
 (seconds from the start of the run) and, when the trace records them, handler durations
 (seconds). One module per format, all with the :class:`~.base.TraceReader` signature and found
 through :data:`FORMATS`: ``csv`` and ``parquet`` (:mod:`.tabular`), ``azure2019``
-(:mod:`.azure2019`), ``azure2021`` (:mod:`.azure2021`), ``cloudwatch`` (:mod:`.cloudwatch`) and
-``pacs`` (:mod:`.pacs`). What they share is in :mod:`.base`; the formats import only that, and
+(:mod:`.azure2019`), ``azure2021`` (:mod:`.azure2021`), ``cloudwatch`` (:mod:`.cloudwatch`),
+``pacs`` (:mod:`.pacs`) and ``cloudwatch_logs`` (:mod:`.cloudwatch_logs`, events read by
+:mod:`.log_events`). What they share is in :mod:`.base`; the formats import only that, and
 only this module imports the formats (callers outside the package import from here).
 
 A bad row (a value that is not a number, a negative time or duration, a timestamp earlier than
@@ -43,6 +44,11 @@ from lambdasim.workload.traces.cloudwatch import (
     cloudwatch_events,
     read_cloudwatch,
 )
+from lambdasim.workload.traces.cloudwatch_logs import (
+    CloudWatchLogs,
+    cloudwatch_logs_events,
+    read_logs,
+)
 from lambdasim.workload.traces.pacs import PACS_MEMORY_MB, pacs_events
 from lambdasim.workload.traces.tabular import csv_timestamps, table_chunks, tabular_events
 
@@ -51,6 +57,7 @@ __all__ = [
     "FORMATS",
     "PACS_MEMORY_MB",
     "AzureFunction",
+    "CloudWatchLogs",
     "CloudWatchSeries",
     "EventBlock",
     "RowCheck",
@@ -64,9 +71,11 @@ __all__ = [
     "azure2021_events",
     "azure2021_functions",
     "cloudwatch_events",
+    "cloudwatch_logs_events",
     "csv_timestamps",
     "pacs_events",
     "read_cloudwatch",
+    "read_logs",
     "spread_counts",
     "table_chunks",
     "tabular_events",
@@ -81,6 +90,7 @@ FORMATS: dict[str, TraceReader] = {
     "azure2021": azure2021_events,
     "cloudwatch": cloudwatch_events,
     "pacs": pacs_events,
+    "cloudwatch_logs": cloudwatch_logs_events,
 }
 
 
