@@ -215,6 +215,7 @@ def due(times: list[float], slots: dict[float, Any], now: float, cur_seq: int) -
     w.callbacks = None
     return w
 
+
 def _first(entry: Any) -> Wakeup:
     """The wake-up that comes first in a :attr:`Clock.slots` entry."""
     return entry[0] if entry.__class__ is list else entry  # type: ignore[no-any-return]
@@ -230,7 +231,7 @@ def run(sim: Clock, until: float) -> None:
     stop = simpy.Event(sim)
     stop._ok = True
     stop._value = None
-    sim.schedule(stop, URGENT, until - sim.now)
+    sim.schedule(stop, simpy.events.URGENT, until - sim.now)
     assert stop.callbacks is not None
     stop.callbacks.append(StopSimulation.callback)
     heap = sim._queue

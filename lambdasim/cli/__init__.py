@@ -13,10 +13,14 @@ from __future__ import annotations
 import sys
 
 from lambdasim.cli import imports as imports
+from lambdasim.cli import recommend as recommend
 from lambdasim.cli import run as run
 from lambdasim.cli import sweep as sweep
 from lambdasim.cli import validation as validation
 from lambdasim.cli._app import app
+
+# isort: split
+from lambdasim.cli import compare as compare  # registered last: after `validation` in --help
 
 __all__ = ["app", "main"]
 

@@ -266,7 +266,9 @@ def test_python_dash_m_has_every_command(module: str) -> None:
         "schema",
         "sweep",
         "report",
+        "recommend",
         "validation",
+        "compare",
         "pricing",
         "import",
     ]
