@@ -17,7 +17,8 @@ Two clocks per command: the wall time of the whole process and the CPU time (use
 child used, from ``getrusage(RUSAGE_CHILDREN)``. Ratios are median against median, measured in
 the same run; issue 16's target is ``≤ 3×`` for both lambdasim commands. Nothing here is a
 test: timings depend on the machine, so the tests check *what* is imported instead
-(tests/unit/test_layers.py).
+(tests/unit/test_layers.py: no SciPy, pandas, pyarrow or matplotlib; tests/unit/test_startup.py:
+no configuration model, and for ``import lambdasim`` not even pydantic).
 """
 
 from __future__ import annotations

@@ -5,13 +5,16 @@
 >>> res = ls.run(sc, seed=7)                       # doctest: +SKIP
 >>> res.summary, res.timeseries, res.cost          # doctest: +SKIP
 
-Start-up (issue 16): ``import lambdasim`` loads the configuration package (the pydantic models,
-PyYAML, NumPy: :mod:`lambdasim.config.wildcards` is a slot this package must fill) and nothing
-heavier. The public names — ``ls.run``, ``ls.sweep``, ``ls.replicate``, ``ls.RunResult``,
-``ls.Scenario``, ``ls.workload``, ``ls.theory``, ``ls.plotting``, ... — are imported on first
-use by the module ``__getattr__`` below (PEP 562), so that the CLI, every joblib worker and a
-notebook's first cell do not pay for pandas, pyarrow, SimPy's wiring or matplotlib's helpers
-until they use them. ``from lambdasim import run`` works as before.
+Start-up (issue 16): ``import lambdasim`` imports a few small modules of its own
+(:mod:`._version`, :mod:`.errors`, :mod:`.results.plots`, the :mod:`lambdasim.config` package
+and its slot :mod:`lambdasim.config.wildcards`, which this package must fill) and nothing outside
+the standard library: no pydantic model, no PyYAML, NumPy or SimPy. :mod:`lambdasim.config`
+imports its models when one of its names is first used. The public names — ``ls.run``,
+``ls.sweep``, ``ls.replicate``, ``ls.RunResult``, ``ls.Scenario``, ``ls.workload``,
+``ls.theory``, ``ls.plotting``, ... — are imported on first use by the module ``__getattr__``
+below (PEP 562), so that the CLI, every joblib worker and a notebook's first cell do not pay
+for pydantic, pandas, pyarrow, SimPy's wiring or matplotlib's helpers until they use them.
+``from lambdasim import run`` works as before.
 
 Two slots that lower layers leave for higher ones are filled here with stand-ins that import
 their owner when first needed (the owner then registers its own): the ``target: "*"``
@@ -72,7 +75,7 @@ __all__ = [
 
 #: Public name -> (module, attribute or None for the module itself), imported on first use.
 _LAZY: dict[str, tuple[str, str | None]] = {
-    # lambdasim.config is imported by the wildcards slot below; its names come from there
+    # lambdasim.config is imported (lazily: no model yet) by the wildcards slot below
     "ConfigError": ("lambdasim.config", "ConfigError"),
     "Scenario": ("lambdasim.config", "Scenario"),
     "load": ("lambdasim.config", "load"),

@@ -3,10 +3,16 @@
 Expanding a wildcard workload means reading the trace, which is :mod:`lambdasim.workload`'s
 job; and workload imports config. So that config never imports workload (no import cycle, not
 even a lazy one), config only holds a slot for the expander and :mod:`lambdasim.workload`
-fills it when it is imported. ``import lambdasim.config`` imports the :mod:`lambdasim` package
-first, which imports workload, so the slot is always filled for users; code that builds
-scenarios without it gets a :class:`~lambdasim.config.errors.ConfigError` for a ``"*"`` target
-(and nothing changes for any other scenario).
+fills it when it is imported. ``import lambdasim`` fills it first with a stand-in that imports
+:mod:`lambdasim.workload` at the first ``"*"`` target (which then installs its own expander),
+and ``import lambdasim.config`` imports :mod:`lambdasim` first, so the slot is always filled
+for users; code that empties it gets a :class:`~lambdasim.config.errors.ConfigError` for a
+``"*"`` target (and nothing changes for any other scenario).
+
+``import lambdasim`` imports this module, so it imports nothing but the standard library at
+import time (no pydantic, no PyYAML: :mod:`.errors` is imported only to report a ``"*"`` target
+nobody can expand), and the lazy :mod:`lambdasim.config` package imports none of its models
+for it (issue 16).
 """
 
 from __future__ import annotations
@@ -14,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
-
-from lambdasim.config.errors import ConfigError, ConfigIssue
 
 __all__ = ["WildcardExpander", "expand", "register_expander"]
 
@@ -66,6 +70,9 @@ def expand(
     workloads = data.get("workloads")
     if not isinstance(workloads, list):
         return data
+    # imported here: this module is imported by ``import lambdasim``, errors imports pydantic
+    from lambdasim.config.errors import ConfigError, ConfigIssue
+
     issues = [
         ConfigIssue(
             f"workloads.{i}.target",

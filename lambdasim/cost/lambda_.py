@@ -23,15 +23,21 @@ Billing rules implemented (aws-lambda-behaviour.md §10, validation.md §1 item 
 
 Durations arrive already rounded to billed milliseconds (:func:`lambdasim.units.billed_ms`);
 nothing is rounded here, callers round for display.
+
+The arithmetic returns :class:`CostRows` (:func:`run_cost_rows`, :func:`monthly_rows`): the
+columns as lists, no pandas. :func:`run_cost` and :func:`monthly_projection` turn them into
+DataFrames (:meth:`CostRows.frame`); a run's JSON document and a sweep's rows read the lists,
+so a run that nobody asks for ``res.cost`` builds no frame (issue 16: two small frames were
+4–7 ms of every run's fixed cost). pandas is imported by :meth:`CostRows.frame` only.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
-from typing import Any
-
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from lambdasim.cost.tables import (
     ARCHITECTURES,
@@ -42,13 +48,19 @@ from lambdasim.cost.tables import (
 )
 from lambdasim.cost.totals import FREE_EPHEMERAL_MB, MEMORY_RANGE_MB, BillingTotals
 
+if TYPE_CHECKING:  # pandas is imported by CostRows.frame, when a frame is asked for
+    import pandas as pd
+
 __all__ = [
     "COST_COLUMNS",
+    "CostRows",
     "billed_gb_s",
     "cost_from_usage",
     "init_billed",
     "monthly_projection",
+    "monthly_rows",
     "run_cost",
+    "run_cost_rows",
 ]
 
 #: Columns of the frames returned by :func:`run_cost` and :func:`monthly_projection`.
@@ -64,9 +76,48 @@ COST_COLUMNS: tuple[str, ...] = (
     "total_usd",
 )
 
+#: dtypes of the frame's columns (fixed, so that an empty frame has the schema of a full one)
+_DTYPES: dict[str, str] = {c: "float64" for c in COST_COLUMNS[2:]} | {
+    "architecture": "str",
+    "memory_mb": "int64",
+}
+
 # 1 GB = 1,024 MB and 1 s = 1,000 ms: ms × MB / 1,024,000 = GB-s in one correctly rounded division.
 _MS_MB_PER_GB_S = 1000 * 1024
 _SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class CostRows:
+    """A cost table without pandas: one row per function, the columns as lists.
+
+    Attributes
+    ----------
+    functions : tuple of str
+        Row labels (the frame's index, named ``function``).
+    columns : dict of str to list
+        Column name -> one value per function, in :data:`COST_COLUMNS` order (callers may add
+        columns before ``total_usd``); USD, GB-s and counts as in :func:`run_cost`.
+    dtypes : dict of str to str
+        The frame's dtype of each column.
+    attrs : dict
+        Provenance: ``pricing_table``, ``region``, ``init_billed``, ``free_tier``,
+        ``warnings`` (and ``days`` for a projection).
+    """
+
+    functions: tuple[str, ...]
+    columns: dict[str, list[Any]]
+    dtypes: dict[str, str]
+    attrs: dict[str, Any]
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame (index ``function``, the dtypes above, ``attrs``)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.columns, index=pd.Index(list(self.functions), name="function"))
+        frame = frame.astype(self.dtypes)
+        frame.attrs.update(copy.deepcopy(self.attrs))  # each frame its own (mutable) attrs
+        return frame
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,7 +294,7 @@ def _provisioned_usd(
     )
 
 
-def _cost_frame(
+def _cost_rows(
     totals: Sequence[BillingTotals],
     table: PricingTable,
     *,
@@ -251,7 +302,7 @@ def _cost_frame(
     scale: Sequence[float],
     free_tier: bool,
     projected: bool,
-) -> pd.DataFrame:
+) -> CostRows:
     names = [t.function for t in totals]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -303,18 +354,15 @@ def _cost_frame(
         columns["provisioned_usd"].append(row_pc)
         columns["total_usd"].append(math.fsum((row_req, row_dur, row_eph, row_pc)))
 
-    frame = pd.DataFrame(columns, index=pd.Index(names, name="function"))
-    # Fix numeric dtypes so that an empty frame has the same schema as a full one.
-    frame = frame.astype(
-        {c: "float64" for c in COST_COLUMNS[2:]} | {"architecture": "str", "memory_mb": "int64"}
-    )
     # Provenance travels with the numbers (stack.md §2.5): which table, which rules, fallbacks.
-    frame.attrs["pricing_table"] = table.id
-    frame.attrs["region"] = region
-    frame.attrs["init_billed"] = init_billed(table)
-    frame.attrs["free_tier"] = free_tier
-    frame.attrs["warnings"] = warnings
-    return frame
+    attrs = {
+        "pricing_table": table.id,
+        "region": region,
+        "init_billed": init_billed(table),
+        "free_tier": free_tier,
+        "warnings": warnings,
+    }
+    return CostRows(tuple(names), columns, dict(_DTYPES), attrs)
 
 
 def run_cost(
@@ -342,11 +390,20 @@ def run_cost(
         ``duration_usd`` is its GB-s share of its architecture's tiered cost. ``attrs`` holds
         ``pricing_table``, ``region``, ``init_billed``, ``free_tier`` and ``warnings``.
     """
-    frame = _cost_frame(
+    return run_cost_rows(totals, table, region=region).frame()
+
+
+def run_cost_rows(
+    totals: Sequence[BillingTotals], table: PricingTable, *, region: str = "us-east-1"
+) -> CostRows:
+    """:func:`run_cost` without the frame: the same numbers as :class:`CostRows`."""
+    rows = _cost_rows(
         totals, table, region=region, scale=[1.0] * len(totals), free_tier=False, projected=False
     )
     # Unscaled request counts are whole numbers; keep them integral.
-    return frame.astype({"requests": "int64"})
+    rows.columns["requests"] = [int(r) for r in rows.columns["requests"]]
+    rows.dtypes["requests"] = "int64"
+    return rows
 
 
 def monthly_projection(
@@ -393,6 +450,18 @@ def monthly_projection(
         Same columns as :func:`run_cost`; ``requests`` and ``billed_gb_s`` are the projected
         monthly amounts (``requests`` is a float). ``attrs`` also holds ``days``.
     """
+    return monthly_rows(totals, table, free_tier=free_tier, days=days, region=region).frame()
+
+
+def monthly_rows(
+    totals: Sequence[BillingTotals],
+    table: PricingTable,
+    *,
+    free_tier: bool = False,
+    days: float = 30.0,
+    region: str = "us-east-1",
+) -> CostRows:
+    """:func:`monthly_projection` without the frame: the same numbers as :class:`CostRows`."""
     if not days > 0.0:
         raise ValueError("days must be > 0")
     for t in totals:
@@ -400,8 +469,8 @@ def monthly_projection(
             raise ValueError(f"{t.function}: seconds must be > 0 to project a month")
     month_s = days * _SECONDS_PER_DAY
     scale = [month_s / t.seconds for t in totals]
-    frame = _cost_frame(
+    rows = _cost_rows(
         totals, table, region=region, scale=scale, free_tier=free_tier, projected=True
     )
-    frame.attrs["days"] = days
-    return frame
+    rows.attrs["days"] = days
+    return rows

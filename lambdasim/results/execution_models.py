@@ -15,7 +15,10 @@ functions that use none of these models. They add, per function:
 
 and the series ``LmiReadyEnvironments``, ``LmiCPUUtilization`` (per function) and
 ``Instances`` / ``CPUUtilization`` (``capacity_provider:NAME``). The extra charges go into
-``cost_usd`` under their own keys, so the summary's ``cost_usd`` compares row by row.
+``cost_usd`` under their own keys, so the summary's ``cost_usd`` compares row by row, and
+:func:`add_execution_model_charges` adds them as columns to the cost tables of
+``RunResult.cost``, ``cost_with()`` and ``monthly_cost()`` (each row's ``total_usd`` then
+includes them, as ``cost_usd.total`` does).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import pandas as pd
 
 from lambdasim.config import Scenario
 from lambdasim.config.snapstart import SnapStartColdStart
+from lambdasim.cost.lambda_ import CostRows
 from lambdasim.cost.managed_instances import (
     ExecutionModelPrices,
     lmi_cost,
@@ -43,8 +47,8 @@ from lambdasim.periods import Periods
 from lambdasim.results.frames import long_frame
 
 __all__ = [
+    "add_execution_model_charges",
     "add_execution_model_costs",
-    "add_execution_model_monthly",
     "add_execution_models",
     "fleet_share",
 ]
@@ -108,31 +112,80 @@ def add_execution_model_costs(funcs: dict[str, dict[str, Any]]) -> None:
             cost["total"] = math.fsum((cost["total"], *extra))
 
 
-def add_execution_model_monthly(
-    frame: pd.DataFrame, funcs: dict[str, dict[str, Any]], days: float
-) -> pd.DataFrame:
-    """``frame`` (a monthly projection of the Lambda cost) with each function's projected
-    execution-model charges (the blocks' ``monthly_cost_usd``, 30 days, scaled to ``days``)
-    added to its ``total_usd``; the frame itself when no function has any."""
-    extra = {}
-    for name, f in funcs.items():
-        parts = [f[k]["monthly_cost_usd"] for k in _CHARGED if k in f]
-        parts = [p for p in parts if p is not None]
-        if parts:
-            extra[name] = math.fsum(parts) * days / 30.0
-    if not extra:
-        return frame
-    out = frame.copy()
-    total = out["total_usd"].to_numpy(dtype=np.float64, copy=True)
-    for i, name in enumerate(out.index):
-        if name in extra:
-            total[i] = math.fsum((float(total[i]), extra[name]))
-    out["total_usd"] = total
-    return out
+def add_execution_model_charges(
+    rows: CostRows, funcs: dict[str, dict[str, Any]], *, days: float | None = None
+) -> CostRows:
+    """``rows`` (a Lambda cost table) with each function's execution-model charges.
+
+    One column per charge that some function has (``managed_instances_usd``,
+    ``tenant_isolation_usd``, ``snapstart_usd``, before ``total_usd``; 0 for the functions
+    without it, NaN for a charge with no price), and each ``total_usd`` including them. With
+    ``days`` None the run's charges (``cost_usd`` of the blocks; under the scenario's own
+    pricing table ``total_usd`` is then the ``cost_usd.total`` of
+    :func:`add_execution_model_costs`, number for number), else the projected ones (the
+    blocks' ``monthly_cost_usd``, 30 days, scaled to ``days``). ``rows`` itself when no
+    function has any.
+    """
+    charges: dict[str, dict[str, float | None]] = {}  # block -> function -> USD
+    for name in rows.functions:
+        f = funcs[name]
+        for block in _CHARGED:
+            if block in f:
+                usd = _charge(f, block) if days is None else f[block]["monthly_cost_usd"]
+                if usd is not None and days is not None:
+                    usd = usd * days / 30.0
+                charges.setdefault(block, {})[name] = usd
+    if not charges:
+        return rows
+    columns = {k: v for k, v in rows.columns.items() if k != "total_usd"}
+    dtypes = dict(rows.dtypes)
+    for block in _CHARGED:
+        if block in charges:
+            amounts = charges[block]
+            col = _CHARGE_COLUMNS[block]
+            columns[col] = [_nan(amounts.get(n, 0.0)) for n in rows.functions]
+            dtypes[col] = "float64"
+    total = list(rows.columns["total_usd"])
+    for i, name in enumerate(rows.functions):
+        f = funcs[name]
+        if days is None:  # as add_execution_model_costs sums them: the JSON's number, bit for bit
+            extra = [_zero(a[name]) for b, a in charges.items() if name in a]
+            if extra:
+                total[i] = math.fsum((float(total[i]), *extra))
+            continue
+        month = [f[b]["monthly_cost_usd"] for b in _CHARGED if b in f]
+        month = [p for p in month if p is not None]
+        if month:  # the month's charges summed, scaled to ``days``, then added to the total
+            total[i] = math.fsum((float(total[i]), math.fsum(month) * days / 30.0))
+    columns["total_usd"] = total
+    dtypes["total_usd"] = "float64"
+    return CostRows(rows.functions, columns, dtypes, dict(rows.attrs))
+
+
+def _charge(f: dict[str, Any], block: str) -> float | None:
+    # The run's charge of one block, as add_execution_model_costs reads it.
+    if block == "tenancy":
+        charge: float | None = f["tenancy"]["isolation_charge_usd"]
+        return charge
+    return float(f[block]["cost_usd"]["total"])
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else x
+
+
+def _zero(x: float | None) -> float:
+    return 0.0 if x is None else x
 
 
 #: Blocks that carry a charge, in the order they are added.
 _CHARGED = ("managed_instances", "tenancy", "snapstart")
+#: The cost table's column of each block's charge (the key in ``cost_usd``, plus ``_usd``).
+_CHARGE_COLUMNS = {
+    "managed_instances": "managed_instances_usd",
+    "tenancy": "tenant_isolation_usd",
+    "snapstart": "snapstart_usd",
+}
 
 
 def fleet_share(m: ManagedInstancesMetrics, periods: Periods) -> float:

@@ -15,21 +15,19 @@ import pandas as pd
 from lambdasim import cost as costmod
 from lambdasim._version import __version__
 from lambdasim.config import Function, Scenario
+from lambdasim.cost.lambda_ import CostRows, monthly_rows, run_cost_rows
 from lambdasim.cost.provisioned import enabled_unit_s, enabled_unit_s_unrounded
 from lambdasim.metrics import RunMetrics, window_stats
 from lambdasim.results import blocks, plots, series
 from lambdasim.results.execution_models import (
+    add_execution_model_charges,
     add_execution_model_costs,
-    add_execution_model_monthly,
     add_execution_models,
 )
 from lambdasim.results.schema import summary_row
 from lambdasim.results.store import OutputError, atomic_path, atomic_write_text, check_output
 
 __all__ = ["RunResult"]
-
-#: The cost frame's columns that the ``cost_usd`` blocks read.
-_USD_COLUMNS = ("requests_usd", "duration_usd", "ephemeral_usd", "provisioned_usd", "total_usd")
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,9 @@ class RunResult:
 
     ``summary``, ``timeseries``, ``invocations``, ``cost`` and the cost in ``functions`` are
     computed on first access and kept: a run that is only turned into sweep rows never builds
-    a DataFrame it does not need.
+    a DataFrame it does not need (the cost arithmetic gives lists, :class:`CostRows
+    <lambdasim.cost.lambda_.CostRows>`, that the blocks and :meth:`to_dict` read; ``cost``
+    and :meth:`monthly_cost` make frames of them).
     """
 
     scenario: Scenario
@@ -222,14 +222,13 @@ class RunResult:
         if funcs is not None:
             return funcs
         parts = self._parts
-        cost_df = self._run_cost()
+        rows = self._cost_rows()
         funcs = parts.blocks
         for t in self.totals:
             funcs[t.function]["billed_gb_s"] = costmod.billed_gb_s(t, parts.table)
-        # Columns as Python floats (iterrows built a Series per row: slower, same numbers).
-        c = {k: cost_df[k].tolist() for k in _USD_COLUMNS}
-        for i, fname in enumerate(cost_df.index):
-            f = funcs[str(fname)]
+        c = rows.columns  # lists of floats, no frame
+        for i, fname in enumerate(rows.functions):
+            f = funcs[fname]
             f["cost_usd"] = {
                 "requests": float(c["requests_usd"][i]),
                 "duration": float(c["duration_usd"][i] + c["ephemeral_usd"][i]),
@@ -296,28 +295,39 @@ class RunResult:
             return _table(table)
         return _table(self.scenario.pricing.table, self.scenario.base_dir)
 
-    def _run_cost(self) -> pd.DataFrame:
-        """The run's cost under its own table and region, computed once."""
-        df: pd.DataFrame | None = self._cache.get("cost")
-        if df is None:
-            df = self._cache["cost"] = costmod.run_cost(
+    def _cost_rows(self) -> CostRows:
+        """The run's Lambda cost under its own table and region, computed once (no frame)."""
+        rows: CostRows | None = self._cache.get("cost_rows")
+        if rows is None:
+            rows = self._cache["cost_rows"] = run_cost_rows(
                 self.totals, self._parts.table, region=self._parts.region
             )
-        return df
+        return rows
 
     @property
     def cost(self) -> pd.DataFrame:
         """Cost of the simulated window per function (USD), under the scenario's table.
 
-        The frame is computed once per result (``functions`` reads the same numbers); each
-        access returns a copy of it, as :meth:`cost_with` returns a new frame.
+        The Lambda columns of :func:`lambdasim.cost.run_cost`, then a column per charge of the
+        execution models some function uses (``managed_instances_usd``,
+        ``tenant_isolation_usd``, ``snapstart_usd``), and ``total_usd`` with them: each row's
+        total is the ``cost_usd.total`` of the ``--json`` document. Built on first access
+        from the numbers ``functions`` reads, once; each access returns a copy of it, as
+        :meth:`cost_with` returns a new frame.
         """
-        return self._run_cost().copy()
+        df: pd.DataFrame | None = self._cache.get("cost")
+        if df is None:
+            rows = add_execution_model_charges(self._cost_rows(), self.functions)
+            df = self._cache["cost"] = rows.frame()
+        return df.copy()
 
     def cost_with(
         self, *, table: str | Path | None = None, region: str | None = None
     ) -> pd.DataFrame:
         """Cost of the run under another pricing table or region, from totals (no re-run).
+
+        The frame of :attr:`cost`. The execution models' charges (LMI, tenant isolation,
+        SnapStart) come from their own price table, so they are the same under any table.
 
         Raises
         ------
@@ -325,24 +335,38 @@ class RunResult:
             If the table bills at another granularity than the 1 ms the totals were kept at.
         """
         t = self._pricing(table)
-        return costmod.run_cost(self.totals, t, region=region or self.scenario.account.region)
+        rows = run_cost_rows(self.totals, t, region=region or self.scenario.account.region)
+        return add_execution_model_charges(rows, self.functions).frame()
 
     def monthly_cost(
         self, *, table: str | Path | None = None, free_tier: bool | None = None, days: float = 30
     ) -> pd.DataFrame:
-        """Projection of the run's rates to ``days`` days, with monthly tiers and free tier."""
+        """Projection of the run's rates to ``days`` days, with monthly tiers and free tier.
+
+        The columns of :func:`lambdasim.cost.monthly_projection` and, as in :attr:`cost`, a
+        column per execution-model charge (projected), included in ``total_usd``.
+        """
+        return self._monthly_rows(table=table, free_tier=free_tier, days=days).frame()
+
+    def _monthly_rows(
+        self, *, table: str | Path | None = None, free_tier: bool | None = None, days: float = 30
+    ) -> CostRows:
+        # monthly_cost without the frame (to_dict, and so every sweep row, reads this)
         t = self._pricing(table)
         ft = self.scenario.pricing.free_tier if free_tier is None else free_tier
-        frame = costmod.monthly_projection(
+        rows = monthly_rows(
             self.totals, t, free_tier=ft, days=days, region=self.scenario.account.region
         )
-        return add_execution_model_monthly(frame, self.functions, days)  # LMI, SnapStart, ...
+        return add_execution_model_charges(rows, self.functions, days=days)  # LMI, SnapStart
 
     # ------------------------------------------------------------------ output
 
     def to_dict(self) -> dict[str, Any]:
         """The ``lambdasim run --json`` document."""
-        month = self.monthly_cost()
+        month = self._monthly_rows()
+        month_total = month.columns["total_usd"]
+        # the sum a float64 column's .sum() gives (NumPy's pairwise summation), without a frame
+        month_lam = float(np.sum(np.asarray(month_total, dtype=np.float64)))
         lam = sum(d["cost_usd"]["total"] for d in self.functions.values())
         days = 30.0
         sq = costmod.sqs_cost_totals(
@@ -374,10 +398,10 @@ class RunResult:
                 "monthly_projection": {
                     "days": days,
                     "free_tier": self.scenario.pricing.free_tier,
-                    "total": float(month["total_usd"].sum()) + sqs_month + epu_month,
-                    "lambda": float(month["total_usd"].sum()),
+                    "total": month_lam + sqs_month + epu_month,
+                    "lambda": month_lam,
                     "sqs": sqs_month + epu_month,
-                    "functions": {str(k): float(v) for k, v in month["total_usd"].items()},
+                    "functions": dict(zip(month.functions, map(float, month_total), strict=True)),
                 },
             },
             "wall_s": self.wall_s,

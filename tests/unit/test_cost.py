@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import lambdasim as ls
@@ -30,6 +34,9 @@ from lambdasim.cost import (
     sqs_monthly_usd,
     sqs_request_price,
 )
+from lambdasim.cost.lambda_ import COST_COLUMNS, monthly_rows, run_cost_rows
+from lambdasim.cost.managed_instances import load_execution_model_prices
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -425,3 +432,165 @@ def test_sqs_cost_totals() -> None:
     assert tot.pollers_monthly_usd == 0.5 * 30.0 * 86400.0 / 3600.0
     empty = sqs_cost_totals(queue_usd=[], queue_monthly_usd=[], poller_usd=[], window_s=60.0)
     assert (empty.requests_usd, empty.pollers_usd, empty.pollers_monthly_usd) == (0, 0, 0.0)
+
+
+# --- frame-free arithmetic (issue 16) ---------------------------------------------------------
+
+
+def test_cost_rows_are_the_frames_numbers(table: PricingTable) -> None:
+    arm = BillingTotals("arm", "arm64", 1024, 10, 12_345, 678, 60.0, ephemeral_storage_mb=1024)
+    totals = [example1(), arm]
+    for rows, frame in [
+        (run_cost_rows(totals, table), run_cost(totals, table)),
+        (
+            monthly_rows(totals, table, free_tier=True, days=7.0),
+            monthly_projection(totals, table, free_tier=True, days=7.0),
+        ),
+    ]:
+        assert list(frame.index) == list(rows.functions) == ["ex1", "arm"]
+        assert list(frame.columns) == list(rows.columns) == list(COST_COLUMNS)
+        for c in COST_COLUMNS:
+            assert frame[c].tolist() == rows.columns[c], c  # the very numbers, no rounding
+        assert frame.attrs == rows.attrs
+        pd.testing.assert_frame_equal(rows.frame(), frame, check_exact=True)
+    assert run_cost_rows(totals, table).columns["requests"] == [3_000_000, 10]  # integers
+    assert monthly_rows(totals, table, days=7.0).attrs["days"] == 7.0
+    # an empty table keeps the schema: the dtypes of a full one
+    empty = run_cost([], table)
+    assert len(empty) == 0 and empty.index.name == "function"
+    assert dict(empty.dtypes.astype(str)) == dict(run_cost(totals, table).dtypes.astype(str))
+    # each frame gets its own attrs: changing one leaves the next one as it was
+    rows = run_cost_rows([arm], table, region="eu-west-1")
+    first = rows.frame()
+    first.attrs["warnings"].append("changed")
+    assert rows.frame().attrs["warnings"] == rows.attrs["warnings"] != first.attrs["warnings"]
+
+
+def test_import_of_the_cost_package_loads_no_pandas() -> None:
+    code = "import sys, lambdasim.cost\nprint('pandas' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "False"  # the frames import it when one is asked for
+
+
+# --- res.cost holds the execution models' charges (issue 19) -----------------------------------
+
+
+def _json_and_frame_agree(res: ls.RunResult) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """res.cost row by row against the ``--json`` document; its total against the document's."""
+    doc = res.to_dict()
+    cost = res.cost
+    for fname, block in doc["functions"].items():
+        assert cost.loc[fname, "total_usd"] == block["cost_usd"]["total"], fname
+    assert (doc["cost_usd"]["sqs_requests"], doc["cost_usd"]["sqs_pollers"]) == (0, 0)
+    assert sum(cost["total_usd"].tolist()) == doc["cost_usd"]["total"]  # no SQS: all Lambda
+    # the Lambda columns are the Lambda table's frame, untouched
+    lam = run_cost(res.totals, load_table(res.pricing_table))
+    pd.testing.assert_frame_equal(cost[list(COST_COLUMNS[:-1])], lam[list(COST_COLUMNS[:-1])])
+    # and the projection carries the same columns, its total the document's
+    month = res.monthly_cost()
+    assert list(month.columns) == list(cost.columns)
+    monthly = doc["cost_usd"]["monthly_projection"]
+    assert month["total_usd"].to_dict() == monthly["functions"]
+    # cost_with under the same table is the same frame; under another only the Lambda part moves
+    pd.testing.assert_frame_equal(res.cost_with(), cost, check_exact=True)
+    other = res.cost_with(table="aws-lambda@2025-06")
+    charges = [c for c in cost.columns if c not in COST_COLUMNS]
+    assert charges  # every caller here runs an execution model
+    pd.testing.assert_frame_equal(other[charges], cost[charges], check_exact=True)
+    lam_other = run_cost(res.totals, load_table("aws-lambda@2025-06"))["total_usd"]
+    extra = other[charges].fillna(0.0).sum(axis=1)
+    assert (other["total_usd"] - extra).to_numpy() == pytest.approx(lam_other.to_numpy(), rel=1e-12)
+    return cost, doc
+
+
+def test_run_cost_includes_managed_instances() -> None:
+    sc = ls.load(ROOT / "configs" / "lmi-vs-on-demand.yaml").replace({"horizon_s": 900})
+    res = ls.run(sc, progress=False)
+    cost, doc = _json_and_frame_agree(res)
+    assert "snapstart_usd" not in cost and "tenant_isolation_usd" not in cost
+    fleet = doc["functions"]["api-lmi"]["managed_instances"]["fleet"]
+    # one function on the fleet: its share is the whole EC2 + 15 % fee on the on-demand price
+    prices = load_execution_model_prices().managed_instances
+    hourly = prices.instances_usd_per_hour["c7g.xlarge"]  # the file's instance type
+    on_demand = fleet["instance_seconds"] / 3600.0 * hourly
+    want = on_demand * (1.0 - 0.0) + on_demand * prices.management_fee  # discount 0 in the file
+    assert cost.loc["api-lmi", "managed_instances_usd"] == pytest.approx(want, rel=1e-12)
+    assert cost.loc["api-on-demand", "managed_instances_usd"] == 0.0
+    lmi = cost.loc["api-lmi"]
+    assert lmi["billed_gb_s"] == 0.0 and lmi["duration_usd"] == 0.0  # no GB-s on LMI
+    assert lmi["total_usd"] == pytest.approx(lmi["requests_usd"] + want, rel=1e-12)
+    # before issue 16's follow-up res.cost had the requests only: the fleet is most of the bill
+    assert lmi["total_usd"] > 10 * lmi["requests_usd"]
+
+
+def test_run_cost_includes_snapstart_for_python() -> None:
+    sc = Scenario.from_dict(
+        {
+            "name": "snap",
+            "seed": 4,
+            "horizon_s": 7200.0,  # under the cache's 3-hour minimum
+            "functions": {
+                "snap": {
+                    "runtime": "python3.12",
+                    "memory_mb": 2048,
+                    "duration": {"dist": "constant", "value_s": 0.1},
+                    "cold_start": {"snapstart": True},
+                    "keep_alive_s": 300,
+                },
+                "plain": {"duration": {"dist": "constant", "value_s": 0.1}},
+            },
+            "workloads": [
+                {"target": t, "arrivals": {"kind": "poisson", "rate_per_s": 0.01}}
+                for t in ("snap", "plain")
+            ],
+        }
+    )
+    res = ls.run(sc, progress=False)
+    cost, doc = _json_and_frame_agree(res)
+    restores = doc["functions"]["snap"]["cold_starts"]
+    assert restores > 0 and doc["functions"]["snap"]["snapstart"]["restores"] == restores
+    p = load_execution_model_prices().snapstart
+    gb = 2048 / 1024
+    want = gb * max(7200.0, p.cache_minimum_s) * p.cache_usd_per_gb_s + (
+        gb * restores * p.restore_usd_per_gb
+    )
+    assert p.cache_minimum_s == 3 * 3600.0
+    assert cost.loc["snap", "snapstart_usd"] == pytest.approx(want, rel=1e-12)
+    assert cost.loc["plain", "snapstart_usd"] == 0.0
+    assert "managed_instances_usd" not in cost
+
+
+def test_run_cost_includes_tenant_isolation_nan_without_a_price() -> None:
+    def fn(arch: str) -> dict[str, Any]:
+        return {
+            "architecture": arch,
+            "duration": {"dist": "exponential", "mean_s": 1.0},
+            "keep_alive_s": 60,
+            "tenant_isolation": True,
+            "tenants": {"count": 5, "distribution": "uniform"},
+        }
+
+    sc = Scenario.from_dict(
+        {
+            "name": "ten",
+            "seed": 2,
+            "horizon_s": 600.0,
+            "functions": {"x": fn("x86_64"), "a": fn("arm64")},
+            "workloads": [
+                {"target": t, "arrivals": {"kind": "poisson", "rate_per_s": 1.0}} for t in "xa"
+            ],
+        }
+    )
+    res = ls.run(sc, progress=False)
+    cost, doc = _json_and_frame_agree(res)
+    price = load_execution_model_prices().tenant_isolation.usd_per_gb_created
+    created = doc["functions"]["x"]["tenancy"]["environments_created"]
+    assert created >= 5  # one environment per tenant at least
+    want = created * 128 / 1024 * price["x86_64"]  # the default 128 MB
+    assert cost.loc["x", "tenant_isolation_usd"] == pytest.approx(want, rel=1e-12)
+    assert price["arm64"] is None and math.isnan(cost["tenant_isolation_usd"].to_dict()["a"])
+    assert cost.loc["a", "total_usd"] == pytest.approx(
+        cost.loc["a", ["requests_usd", "duration_usd"]].sum(), rel=1e-12
+    )  # an unknown charge is not in the total (as in the document)

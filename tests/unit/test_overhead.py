@@ -2,9 +2,10 @@
 
 What is checked is behaviour, never time (timings are benchmarks/overhead.py):
 
-* ``ls.run`` builds no pandas frame; ``summary``, ``timeseries``, ``invocations`` and the cost
-  are built on first access, once, and equal what the eager code built (the golden tests pin
-  their numbers for every shipped config);
+* ``ls.run`` builds no pandas frame, nor does ``to_dict`` (what every sweep row reads: the cost
+  arithmetic gives lists); ``summary``, ``timeseries``, ``invocations`` and the cost are built
+  on first access, once, and equal what the eager code built (the golden tests pin their
+  numbers for every shipped config);
 * an in-memory sweep tidies all its rows once: the same table as tidying each task's rows and
   then their concatenation (what the parts on disk go through);
 * :meth:`Scenario.replace` re-validates only the entries a numeric change falls under, with a
@@ -21,6 +22,7 @@ import pytest
 
 import lambdasim as ls
 import lambdasim.config.scenario as scenario_module
+import lambdasim.results.run as run_module
 from lambdasim import cost as costmod
 from lambdasim.config import ConfigError
 from lambdasim.config.sweep import replace_leaves
@@ -66,13 +68,14 @@ def _counting(monkeypatch: pytest.MonkeyPatch, obj: Any, name: str) -> list[int]
 def test_frames_and_cost_are_built_on_first_access_and_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    cost_calls = _counting(monkeypatch, costmod, "run_cost")
+    cost_calls = _counting(monkeypatch, run_module, "run_cost_rows")
     series_calls = _counting(monkeypatch, series, "function_series")
     frames = _counting(monkeypatch, pd.DataFrame, "__init__")
     res = ls.run(_sc(), seed=3)
     assert (cost_calls, series_calls, frames) == ([], [], [])  # nothing built by the run
     doc = res.to_dict()
     assert len(cost_calls) == 1 and series_calls == []
+    assert frames == []  # the document (and so a sweep row) needs no frame
     cost = res.cost
     summary, timeseries = res.summary, res.timeseries
     assert res.summary is summary and res.timeseries is timeseries
@@ -88,6 +91,9 @@ def test_frames_and_cost_are_built_on_first_access_and_once(
         assert summary.loc[str(fname), "cost_usd"] == row["total_usd"]
     # a copy each time, equal to a fresh computation under the same table and region
     pd.testing.assert_frame_equal(cost, res.cost_with(), check_exact=True)
+    pd.testing.assert_frame_equal(
+        cost, costmod.run_cost(res.totals, costmod.load_table(None)), check_exact=True
+    )  # no execution model here: the Lambda frame itself
     cost.loc["api", "total_usd"] = -1.0
     assert res.cost.loc["api", "total_usd"] != -1.0
 
