@@ -247,18 +247,31 @@ def sam(
         list[str] | None,
         typer.Option("--logs", help="CloudWatch Logs export of a function (repeatable)."),
     ] = None,
-    function: Annotated[
-        str | None, typer.Option("--function", help="The function --logs belong to.")
+    metrics: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics",
+            help="CloudWatch get-metric-data JSON (or a glob of pages) or CSV of a function, "
+            "as `import cloudwatch` reads.",
+        ),
     ] = None,
+    function: Annotated[
+        str | None,
+        typer.Option("--function", help="The function --logs / --metrics belong to."),
+    ] = None,
+    spread: Annotated[
+        str,
+        typer.Option(help="--metrics: arrivals within a period: poisson, uniform or equidistant."),
+    ] = "poisson",
     region: Annotated[
         str | None, typer.Option(help="account.region (default AWS::Region).")
     ] = None,
 ) -> None:
     """SAM / CloudFormation template → a scenario: functions, queues, streams, event sources;
-    arrival rates and durations are placeholders (or come from --logs)."""
+    arrival rates and durations are placeholders (or come from --logs or --metrics)."""
     from lambdasim.cli.aws_import import import_sam
 
-    import_sam(template, out, parameter, logs, function, region)
+    import_sam(template, out, parameter, logs, function, region, metrics=metrics, spread=spread)
 
 
 @import_app.command("logs")

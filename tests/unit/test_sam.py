@@ -1,4 +1,4 @@
-"""``lambdasim import sam``: real public templates (tests/data/sam, MIT-0) → scenarios.
+"""``lambdasim import sam``: real public templates (tests/data/sam, MIT-0 / Apache-2.0) → scenarios.
 
 The numbers each test expects are read from the template text by this test's own regexes
 (:func:`_prop`), not from the importer; AWS's defaults where a template is silent cite
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import time
+import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from typer.testing import CliRunner
 
 import lambdasim as ls
 from lambdasim.cli import app
+from lambdasim.config.distributions import LognormalDuration
 from lambdasim.config.placeholders import mark, placeholder_issues
 from lambdasim.config.sam import TemplateError, import_template, load_template
 from tests.conftest import ROOT
@@ -99,10 +102,11 @@ def test_sqs_with_dlq_globals_parameters_and_esm_provisioned_pollers() -> None:
         "max_pollers": int(_prop(name, "MaxPollers", "Default")),
     }
     assert sqs["report_batch_item_failures"] is True
-    assert any("CapacityProviderConfig" in w and "Managed Instances" in w for w in imp.warnings)
+    assert not any("not modelled" in w for w in imp.warnings)  # LMI: test_lambda_managed_*
     assert set(imp.placeholders) == {
         "functions.ProcessorFunction.duration",
         "workloads.0.arrivals.rate_per_s",
+        "capacity_providers.CapacityProvider.instance_type",  # the template names no type
     }
     # --parameter overrides the Default; one outside MinValue/MaxValue is a warning
     imp2 = _import(name, {"MaxPollers": "50", "MinPollers": "1"})
@@ -444,3 +448,228 @@ def test_import_sam_with_logs_calibrates_the_function(tmp_path: Path) -> None:
     several.write_text(SYNTHETIC)
     r2 = runner.invoke(app, ["import", "sam", str(several), "--logs", str(logs)])
     assert r2.exit_code == 2 and "--function NAME" in r2.output
+
+
+def _getatt(name: str, lid: str, key: str) -> str:
+    """The logical id of ``key: !GetAtt ID.Arn`` in resource ``lid`` of template ``name``."""
+    m = re.search(rf"^\s*{key}:\s*!GetAtt\s+(\w+)\.Arn\s*$", _block(name, lid), re.M)
+    assert m is not None, (name, lid, key)
+    return m.group(1)
+
+
+def test_lambda_managed_instances_from_the_lmi_template(tmp_path: Path) -> None:
+    from lambdasim.config.managed_instances import INSTANCE_TYPES
+
+    name = "sqs-lambda-lmi-esm-provisioned-sam.yaml"
+    imp = _import(name)
+    cp = _getatt(name, "ProcessorFunction", "Arn")  # CapacityProviderConfig.Arn
+    assert cp == "CapacityProvider"
+    mi = imp.config["functions"]["ProcessorFunction"]["managed_instances"]
+    ratio = float(_prop(name, "ProcessorFunction", "ExecutionEnvironmentMemoryGiBPerVCpu"))
+    assert mi == {
+        "capacity_provider": cp,
+        "memory_gib_per_vcpu": ratio,
+        "max_concurrency_per_environment": int(
+            _prop(name, "ProcessorFunction", "PerExecutionEnvironmentMaxConcurrency")
+        ),
+    }
+    block = imp.config["capacity_providers"][cp]
+    assert block["max_vcpus"] == int(_prop(name, cp, "MaxVCpuCount"))
+    # AverageCPUUtilization is a percentage (SAM "ScalingConfig"); lambdasim takes a fraction
+    assert block["scaling"] == {
+        "target_cpu_utilization": float(_prop(name, cp, "AverageCPUUtilization")) / 100
+    }
+    # the template names no instance type: a placeholder of the template's architecture and of
+    # the function's memory-to-vCPU ratio, the smallest such type (c7g: 2 GiB per vCPU)
+    spec = INSTANCE_TYPES[block["instance_type"]]
+    arch = re.search(r"Architectures:\s*\n\s*-\s*(\w+)", _block(name, cp))  # InstanceRequirements
+    assert arch is not None and spec.architecture == arch.group(1)
+    assert spec.memory_gib / spec.vcpus == ratio
+    assert spec.vcpus == min(s.vcpus for s in INSTANCE_TYPES.values())
+    assert f"capacity_providers.{cp}.instance_type" in imp.placeholders
+    sc = ls.Scenario.from_dict(imp.config).replace({"horizon_s": 300})
+    res = ls.run(sc)
+    f = res.functions["ProcessorFunction"]
+    assert "managed_instances" in f and f["invocations_run"] > 0
+    assert res.queues["MessageQueue"]["deleted"] > 0
+
+
+def test_lambda_managed_instances_from_the_sam_integration_templates() -> None:
+    name = "function_lmi_default.yaml"
+    imp = _import(name)
+    cp = _getatt(name, "MyFunction", "Arn")
+    assert set(imp.config["capacity_providers"]) == {cp} == {"SimpleCapacityProvider"}
+    # AdvancedCapacityProvider: no function runs on it; MyFunction has no MemorySize (128 MB,
+    # AWS's default, §3), below the 2 GB of an LMI environment: a placeholder
+    assert any("AdvancedCapacityProvider" in n and "left out" in n for n in imp.notes)
+    fn = imp.config["functions"]["MyFunction"]
+    assert fn["memory_mb"] == 128 and fn["managed_instances"]["memory_gib"] == 2.0
+    assert "functions.MyFunction.managed_instances.memory_gib" in imp.placeholders
+    assert any("x86_64" in w and "Architectures" in w for w in imp.warnings)  # SAM's default
+    assert imp.config["capacity_providers"][cp]["max_vcpus"] == 400  # no MaxVCpuCount: note
+    custom = _import("function_lmi_custom.yaml")
+    assert set(custom.config["capacity_providers"]) == {
+        _getatt("function_lmi_custom.yaml", "MyFunction", "Arn")
+    }
+    # OperatorRole, KmsKeyArn, VpcConfig: read silently (nothing of the model)
+    assert not any("not understood" in w or "no Default" in w for w in custom.warnings)
+
+
+CFN_LMI = """
+Resources:
+  Fleet:
+    Type: AWS::Lambda::CapacityProvider
+    Properties:
+      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}
+      PermissionsConfig: {CapacityProviderOperatorRoleArn: arn:aws:iam::123456789012:role/op}
+      InstanceRequirements:
+        Architectures: [arm64]
+        AllowedInstanceTypes: [m5.large, m7g.2xlarge]
+      CapacityProviderScalingConfig:
+        MaxVCpuCount: 8
+        ScalingMode: Manual
+        ScalingPolicies:
+          - {PredefinedMetricType: LambdaCapacityProviderAverageCPUUtilization, TargetValue: 60}
+  Orders:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: java21
+      MemorySize: 4096
+      ReservedConcurrentExecutions: 50
+      CapacityProviderConfig:
+        LambdaManagedInstancesCapacityProviderConfig:
+          CapacityProviderArn: !GetAtt Fleet.Arn
+          ExecutionEnvironmentMemoryGiBPerVCpu: 4
+          PerExecutionEnvironmentMaxConcurrency: 32
+      FunctionScalingConfig: {MinExecutionEnvironments: 2, MaxExecutionEnvironments: 10}
+  Old:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      MemorySize: 2048
+      CapacityProviderConfig:
+        LambdaManagedInstancesCapacityProviderConfig: {CapacityProviderArn: !GetAtt Fleet.Arn}
+  Elsewhere:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs22.x
+      MemorySize: 2048
+      CapacityProviderConfig:
+        LambdaManagedInstancesCapacityProviderConfig:
+          CapacityProviderArn: arn:aws:lambda:us-east-1:123456789012:capacity-provider:shared
+"""
+
+
+def test_cloudformation_capacity_provider_and_what_the_template_cannot_say(
+    tmp_path: Path,
+) -> None:
+    # synthetic, written from the CloudFormation reference (AWS::Lambda::CapacityProvider,
+    # AWS::Lambda::Function CapacityProviderConfig / FunctionScalingConfig): no public
+    # CloudFormation-form LMI template was found
+    p = tmp_path / "t.yaml"
+    p.write_text(CFN_LMI)
+    imp = import_template(p)
+    fleet = imp.config["capacity_providers"]["Fleet"]
+    assert fleet["instance_type"] == "m7g.2xlarge"  # the allowed type lambdasim prices
+    assert "capacity_providers.Fleet.instance_type" not in imp.placeholders
+    assert any("m5.large" in w and "price table" in w for w in imp.warnings)
+    assert fleet["scaling"] == {"target_cpu_utilization": 0.6}  # TargetValue 60 (%)
+    # 8 vCPUs hold one m7g.2xlarge; three instances at least (AZ resiliency): 24
+    assert fleet["max_vcpus"] == 3 * 8
+    assert any("MaxVCpuCount" in w and "24 used" in w for w in imp.warnings)
+    orders = imp.config["functions"]["Orders"]
+    assert orders["managed_instances"] == {
+        "capacity_provider": "Fleet",
+        "memory_gib_per_vcpu": 4.0,
+        "max_concurrency_per_environment": 32,
+        "min_environments": 2,
+        "max_environments": 10,
+    }
+    assert "reserved_concurrency" not in orders
+    assert any(w.startswith("Resources.Orders") and "reserved" in w for w in imp.warnings)
+    # python3.12 does not run on LMI (Python 3.13+): AWS rejects it, standard Lambda here
+    assert "managed_instances" not in imp.config["functions"]["Old"]
+    assert any(w.startswith("Resources.Old.Properties.Runtime") for w in imp.warnings)
+    # a capacity provider outside the template: its name from the ARN, a placeholder type
+    assert imp.config["functions"]["Elsewhere"]["managed_instances"]["capacity_provider"] == (
+        "shared"
+    )
+    assert "capacity_providers.shared.instance_type" in imp.placeholders
+    assert ls.run(ls.Scenario.from_dict(imp.config).replace({"horizon_s": 60})).functions
+
+
+def _pages_total(path: Path) -> int:
+    """Invocations Sum of a get-metric-data export, each timestamp once (pages overlap)."""
+    per: dict[str, float] = {}
+    text = path.read_text()
+    for line in text.splitlines():
+        for r in json.loads(line)["MetricDataResults"]:
+            if r["Id"] == "inv":
+                per.update(dict(zip(r["Timestamps"], r["Values"], strict=True)))
+    return int(sum(per.values()))
+
+
+def test_import_sam_with_metrics_fills_arrivals_and_duration(tmp_path: Path) -> None:
+    from tests.unit.test_traces import _cw_pages  # the pages `import cloudwatch` tests use
+
+    pages = _cw_pages(tmp_path)
+    out = tmp_path / "s.yaml"
+    name = "apigw-lambda-snapstart.yaml"
+    args = ["import", "sam", str(SAM / name), "--metrics", str(pages), "--spread", "equidistant"]
+    r = runner.invoke(app, [*args, "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "# PLACEHOLDER" not in out.read_text()
+    sc = ls.load(out)
+    (wl,) = sc.workloads
+    assert wl.arrivals.kind == "trace" and wl.arrivals.format == "cloudwatch"
+    assert wl.invocation == "sync"  # the Api event's, kept
+    # the pages: periods 10:00 … 10:05 (60 s each; two missing), Duration Average 200 ms and
+    # p99 1,000 ms at 10:05
+    stamps = sorted(
+        {
+            t
+            for line in pages.read_text().splitlines()
+            for x in json.loads(line)["MetricDataResults"]
+            for t in x["Timestamps"]
+        }
+    )
+    assert sc.start_time == datetime.fromisoformat(stamps[0].replace("Z", "+00:00"))
+    assert sc.horizon_s == 6 * 60  # 10:00 … 10:05
+    dur = sc.functions["UnicornStoreSpringFunction"].duration
+    assert isinstance(dur, LognormalDuration)
+    assert dur.build().mean == pytest.approx(0.200) and dur.p99_s == pytest.approx(1.000)
+    assert sc.functions["UnicornStoreSpringFunction"].memory_mb == int(
+        _prop(name, "Globals", "MemorySize")
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = ls.run(sc)  # equidistant: each period's Sum exactly
+    msgs = " ".join(str(w.message) for w in caught)
+    assert "2 missing period" in msgs and "PartialData" in msgs  # the pages' own gaps, status
+    assert res.functions["UnicornStoreSpringFunction"]["invocations_run"] == _pages_total(pages)
+    # a queue-polled function keeps its queue's arrivals (Invocations count batches)
+    lmi = "sqs-lambda-lmi-esm-provisioned-sam.yaml"
+    r2 = runner.invoke(app, ["import", "sam", str(SAM / lmi), "--metrics", str(pages)])
+    assert r2.exit_code == 0, r2.output
+    assert "rate_per_s: 1.0  # PLACEHOLDER" in r2.stdout and "format: cloudwatch" not in r2.stdout
+    assert "duration:  # PLACEHOLDER" not in r2.stdout
+
+
+def test_import_sam_metrics_bad_inputs_exit_2(tmp_path: Path) -> None:
+    from tests.unit.test_traces import _cw_pages
+
+    pages = _cw_pages(tmp_path)
+    logs = ROOT / "tests" / "data" / "cirrus2025-logs" / "aws_6_cloudwatch.json.gz"
+    sam = str(SAM / "apigw-lambda-snapstart.yaml")
+    both = runner.invoke(app, ["import", "sam", sam, "--metrics", str(pages), "--logs", str(logs)])
+    assert both.exit_code == 2 and "not both" in both.output
+    several = tmp_path / "two.yaml"
+    several.write_text(SYNTHETIC)
+    r = runner.invoke(app, ["import", "sam", str(several), "--metrics", str(pages)])
+    assert r.exit_code == 2 and "--metrics" in r.output and "--function NAME" in r.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"nope": 1}')
+    r = runner.invoke(app, ["import", "sam", sam, "--metrics", str(bad)])
+    assert r.exit_code == 2 and "MetricDataResults" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["import", "sam", sam, "--metrics", str(pages), "--spread", "x"])
+    assert r.exit_code == 2 and "--spread" in r.output

@@ -3,10 +3,11 @@
 :func:`import_template` reads a template (:mod:`.template`: a safe YAML/JSON loader that knows
 CloudFormation's short tags), evaluates parameters, conditions and intrinsic functions
 (:mod:`.intrinsics`), and translates functions (:mod:`.functions`), queues and streams
-(:mod:`.resources`), event sources (:mod:`.events`) and provisioned-concurrency auto scaling
-(:mod:`.autoscaling`) into a scenario. What a template cannot say (arrival rates, handler
-durations) becomes placeholders the user must set; anything not understood is a warning naming
-the resource and property. The result validates as a :class:`~lambdasim.config.Scenario`.
+(:mod:`.resources`), event sources (:mod:`.events`), provisioned-concurrency auto scaling
+(:mod:`.autoscaling`) and Lambda Managed Instances (:mod:`.managed`) into a scenario. What a
+template cannot say (arrival rates, handler durations) becomes placeholders the user must set;
+anything not understood is a warning naming the resource and property. The result validates
+as a :class:`~lambdasim.config.Scenario`.
 
 >>> import lambdasim.config.sam as sam
 >>> imp = sam.import_template("template.yaml", parameters={"Stage": "prod"})  # doctest: +SKIP

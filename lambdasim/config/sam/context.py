@@ -14,7 +14,13 @@ from typing import Any
 from lambdasim.config.sam.intrinsics import Attr, Ref, Resolver, Unresolved, Warnings
 from lambdasim.config.sam.template import Template
 
-__all__ = ["LAMBDA_FUNCTION", "SERVERLESS_FUNCTION", "Context", "merge_globals"]
+__all__ = [
+    "CAPACITY_PROVIDER_TYPES",
+    "LAMBDA_FUNCTION",
+    "SERVERLESS_FUNCTION",
+    "Context",
+    "merge_globals",
+]
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -22,6 +28,7 @@ FUNCTION_TYPES = (SERVERLESS_FUNCTION, LAMBDA_FUNCTION)
 QUEUE_TYPE = "AWS::SQS::Queue"
 TOPIC_TYPE = "AWS::SNS::Topic"
 STREAM_TYPES = ("AWS::Kinesis::Stream", "AWS::DynamoDB::Table")
+CAPACITY_PROVIDER_TYPES = ("AWS::Serverless::CapacityProvider", "AWS::Lambda::CapacityProvider")
 
 #: Properties never read by the translation (code, IAM, tags...): not evaluated, so that their
 #: intrinsics cause no warnings.
@@ -87,6 +94,8 @@ class Context:
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)
     streams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Lambda Managed Instances capacity providers (``capacity_providers.NAME``)
+    capacity_providers: dict[str, dict[str, Any]] = field(default_factory=dict)
     workloads: list[dict[str, Any]] = field(default_factory=list)
     #: dotted path of the scenario → why it is a placeholder
     placeholders: dict[str, str] = field(default_factory=dict)
@@ -138,7 +147,14 @@ class Context:
         """Physical names given in the template (FunctionName, QueueName, ...) → logical id."""
         if self._names is None:
             names: dict[str, str] = {}
-            keys = ("FunctionName", "QueueName", "TopicName", "Name", "TableName")
+            keys = (
+                "FunctionName",
+                "QueueName",
+                "TopicName",
+                "Name",
+                "TableName",
+                "CapacityProviderName",
+            )
             for lid in self.resources:
                 raw = self.template.resources[lid].get("Properties")
                 if not isinstance(raw, dict):
@@ -162,8 +178,9 @@ class Context:
             m = _ARN.fullmatch(value)
             if m is not None:
                 rest = m.group(2)
-                # function:NAME[:qualifier], stream/NAME, table/NAME/stream/..., or NAME
-                for prefix in ("function:", "stream/", "table/"):
+                # function:NAME[:qualifier], stream/NAME, table/NAME/stream/...,
+                # capacity-provider:NAME, or NAME
+                for prefix in ("function:", "stream/", "table/", "capacity-provider:"):
                     if rest.startswith(prefix):
                         rest = rest[len(prefix) :]
                 name = rest.split(":")[0].split("/")[0]

@@ -7,7 +7,7 @@ concurrency from ``ProvisionedConcurrencyConfig`` (with ``AutoPublishAlias``) an
 ``EventInvokeConfig`` / ``AWS::Lambda::EventInvokeConfig`` (retries, maximum age, destinations)
 and ``DeadLetterQueue`` / ``DeadLetterConfig``. The handler duration is not in a template: it
 is a placeholder the user must set. Defaults are AWS's (aws-lambda-behaviour.md §3, §13: 128 MB,
-3 s).
+3 s). ``CapacityProviderConfig`` (Lambda Managed Instances) is :mod:`.managed`'s.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ _READ = {
     "Events",
     "FunctionUrlConfig",
     "CapacityProviderConfig",
+    "FunctionScalingConfig",
 }
 #: Properties that do not change scaling, latency or cost in the model: read silently.
 _IRRELEVANT = {
@@ -246,7 +247,7 @@ def _one(ctx: Context, lid: str) -> dict[str, Any]:
     fn["duration"] = dict(PLACEHOLDER_DURATION)
     ctx.placeholder(
         f"functions.{lid}.duration",
-        "handler duration: a template cannot say it; set it, or calibrate with --logs",
+        "handler duration: a template cannot say it; set it, or calibrate with --logs or --metrics",
     )
     pcc = props.get("ProvisionedConcurrencyConfig")
     if isinstance(pcc, dict):
@@ -256,12 +257,6 @@ def _one(ctx: Context, lid: str) -> dict[str, Any]:
             ctx.warnings.add(w, "needs AutoPublishAlias (SAM publishes PC on the alias); ignored")
         elif n:
             fn["provisioned_concurrency"] = n
-    if props.get("CapacityProviderConfig"):
-        ctx.warnings.add(
-            ctx.where(lid, "CapacityProviderConfig"),
-            "Lambda Managed Instances (EC2 capacity, several requests per environment) are not "
-            "modelled; the function is simulated as standard Lambda",
-        )
     a = async_block(ctx, lid, props.get("EventInvokeConfig"), ctx.where(lid, "EventInvokeConfig"))
     dlq = props.get("DeadLetterQueue") or props.get("DeadLetterConfig")
     if isinstance(dlq, dict) and dlq.get("TargetArn") is not None:

@@ -18,10 +18,11 @@ from typing import Any
 from lambdasim.config.errors import ConfigError
 from lambdasim.config.placeholders import dump_marked
 from lambdasim.config.sam.autoscaling import translate_autoscaling
-from lambdasim.config.sam.context import FUNCTION_TYPES, Context
+from lambdasim.config.sam.context import CAPACITY_PROVIDER_TYPES, FUNCTION_TYPES, Context
 from lambdasim.config.sam.events import translate_events
 from lambdasim.config.sam.functions import translate_functions
 from lambdasim.config.sam.intrinsics import PSEUDO_DEFAULTS, Resolver, Warnings
+from lambdasim.config.sam.managed import translate_managed_instances
 from lambdasim.config.sam.template import Template, TemplateError, load_template
 
 __all__ = ["DEFAULT_HORIZON_S", "SamImport", "import_template"]
@@ -45,6 +46,7 @@ _MATTERS = (
 #: Resource types the translators read.
 _HANDLED = {
     *FUNCTION_TYPES,
+    *CAPACITY_PROVIDER_TYPES,
     "AWS::SQS::Queue",
     "AWS::SNS::Topic",
     "AWS::SNS::Subscription",
@@ -215,6 +217,8 @@ def _assemble(ctx: Context, name: str) -> dict[str, Any]:
         cfg["queues"] = ctx.queues
     if ctx.streams:
         cfg["streams"] = ctx.streams
+    if ctx.capacity_providers:
+        cfg["capacity_providers"] = ctx.capacity_providers
     cfg["functions"] = ctx.functions
     cfg["workloads"] = ctx.workloads
     return cfg
@@ -275,6 +279,7 @@ def import_template(
     translate_functions(ctx)
     translate_events(ctx)
     translate_autoscaling(ctx)
+    translate_managed_instances(ctx)  # last: it drops what LMI functions cannot have (PC...)
     ignored: dict[str, int] = {}
     for lid, r in ctx.resources.items():
         rt = r["Type"]
