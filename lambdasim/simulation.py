@@ -35,7 +35,8 @@ from lambdasim.metrics import (
 from lambdasim.metrics.managed_instances import FleetMetrics, ManagedInstancesMetrics
 from lambdasim.metrics.tenancy import TenantIsolatedMetrics
 from lambdasim.periods import Periods
-from lambdasim.preflight import PreflightError, preflight, pricing_issues
+from lambdasim.preflight import PreflightError, pricing_issues
+from lambdasim.preflight import preflight as _preflight
 from lambdasim.results.run import RunResult
 from lambdasim.rng import Streams, sampler
 from lambdasim.service.async_invoke import AsyncDispatcher
@@ -56,10 +57,11 @@ from lambdasim.service.router import (
 from lambdasim.service.sqs import SqsQueue
 from lambdasim.service.sqs_mapping import SqsEventSourceMapping
 from lambdasim.service.streams import StreamMapping
-from lambdasim.service.tenancy import TenantIsolatedService, tenant_sampler
+from lambdasim.service.tenant_router import isolated_service, tenant_population, tenant_workload
 from lambdasim.tracing import InvocationLog
 from lambdasim.workload.replay import recorded_events
 from lambdasim.workload.synthetic import arrival_times, named_streams
+from lambdasim.workload.tenant_trace import tenant_trace_issues
 
 __all__ = ["PreflightError", "preflight", "run"]
 
@@ -346,6 +348,8 @@ def run(
                 ),
             ).schedule_next()
             continue
+        if tenant_workload(sim, svc, w, label, blocks, scenario, streams, rate, horizon):
+            continue  # its own tenants (workloads[].tenants, a tenant_column): tenant_router.py
         jitter = None
         if w.client_retry is not None:
             gj = streams.generator("client_retry", label)
@@ -462,20 +466,19 @@ def _execution_model(
         lm = ManagedInstancesMetrics(name, periods, fm, vcpus, slots, mi.cpu_per_request)
         lmi = ManagedInstancesService(sim, name, fn, execution, lm, fleet, log)
         return cast(FunctionService, lmi), lm
-    assert fn.tenants is not None
-    tm = TenantIsolatedMetrics(name, periods, fn.tenants.count, fn.memory_mb)
-    keep = sampler(partial(fn.keep_alive_s.build().sample, streams.generator("idle_ttl", name)))
-
-    def tenant_service() -> FunctionService:  # one per tenant: its own idle stack
-        pool = EnvironmentPool(keep, fn.max_lifetime_s, tm.environments)
-        rc = fn.reserved_concurrency
-        return FunctionService(
-            sim, name, rc, account, bucket, pool, execution, tm, account_level, log
-        )
-
-    draw = tenant_sampler(fn.tenants.weights(), streams.generator("tenants", name))
-    ti = TenantIsolatedService(name, tenant_service, draw, tm, execution, fn.reserved_concurrency)
+    tm = TenantIsolatedMetrics(name, periods, tenant_population(scenario, name), fn.memory_mb)
+    ti = isolated_service(
+        sim, scenario, name, execution, tm, streams, account, bucket, account_level, log
+    )
     return cast(FunctionService, ti), tm
+
+
+def preflight(scenario: Scenario, *, traces: bool = True) -> None:
+    """:func:`lambdasim.preflight.preflight`, then the first rows of every trace's tenant column."""
+    _preflight(scenario, traces=traces)
+    bad = tenant_trace_issues(scenario) if traces else []
+    if bad:
+        raise PreflightError(bad, source=scenario._source)
 
 
 def _run_with_progress(sim: clock.Clock, horizon: float) -> None:

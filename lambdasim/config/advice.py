@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lambdasim.coldstart import PACKAGE_LIMIT_ZIPPED_MB
+from lambdasim.coldstart import PACKAGE_LIMIT_ZIPPED_MB, preset_percentiles, runtime_family
 from lambdasim.config import (
     AsyncConfig,
     ConfigIssue,
@@ -20,10 +20,13 @@ from lambdasim.config import (
 from lambdasim.config.errors import MISSING
 from lambdasim.config.event_sources import ProvisionedMode
 from lambdasim.config.placeholders import placeholder_warnings
+from lambdasim.config.snapstart import SnapStartColdStart
+from lambdasim.config.tenancy import idle_out_share, own_tenants
 
 __all__ = [
     "KEEP_ALIVE_MEASURED_S",
     "async_warnings",
+    "execution_model_warnings",
     "scenario_warnings",
     "sqs_warnings",
     "trace_errors",
@@ -131,6 +134,7 @@ def scenario_warnings(sc: Scenario) -> list[ConfigIssue]:
         *async_warnings(sc),
         *sqs_warnings(sc),
         *provisioned_warnings(sc, load),
+        *execution_model_warnings(sc),
     ]
 
 
@@ -376,9 +380,111 @@ def provisioned_warnings(sc: Scenario, load: dict[str, float]) -> list[ConfigIss
     return out
 
 
-def trace_errors(sc: Scenario) -> list[ConfigIssue]:
-    """Trace files that do not exist."""
+def execution_model_warnings(sc: Scenario) -> list[ConfigIssue]:
+    """LMI, tenant isolation and SnapStart set up so that they do little good (issue 19)."""
+    out: list[ConfigIssue] = []
+    for name, fn in sc.functions.items():
+        base = f"functions.{name}"
+        mi = fn.managed_instances
+        if mi is not None and mi.min_environments < 3:
+            out.append(
+                ConfigIssue(
+                    f"{base}.managed_instances.min_environments",
+                    "below the 3 execution environments AWS starts, for Availability Zone "
+                    'resiliency, before a version is ACTIVE (Lambda guide "Scaling Lambda '
+                    "Managed Instances\"; SAM's default): keep at least 3 in production. LMI "
+                    "starts no environment per request, so traffic beyond the ready ones is "
+                    "throttled (429) until the asynchronous scaler adds environments",
+                    mi.min_environments,
+                )
+            )
+        if fn.tenant_isolation:
+            out += _tenancy_warnings(sc, name)
+        if isinstance(fn.cold_start, SnapStartColdStart) and fn.runtime is not None:
+            family = runtime_family(fn.runtime)
+            init_p50 = preset_percentiles(family, fn.architecture)[0]
+            restore_p50 = _quantile(fn.cold_start_dist(), 0.5, seed=2)
+            if restore_p50 > 0.95 * init_p50:  # not shorter, within sampling error and 5 %
+                paid = (
+                    " yet pays the cache and restore charges"
+                    if fn.cold_start.billed(fn.runtime)
+                    else ""
+                )
+                out.append(
+                    ConfigIssue(
+                        f"{base}.cold_start",
+                        f"SnapStart does nothing for {fn.runtime} here{paid}: its restore (p50 "
+                        f"{restore_p50:.3g} s) is not shorter than the runtime's INIT without it "
+                        f"({family} preset, p50 {init_p50:.3g} s): remove snapstart"
+                        + ("" if fn.cold_start.restore else " or give restore: a measured one"),
+                        fn.runtime,
+                    )
+                )
+    return out
+
+
+def _tenancy_warnings(sc: Scenario, name: str) -> list[ConfigIssue]:
+    """Tenants that mostly cold-start, and a function population nobody draws from.
+
+    The share of cold starts is at least the idle-out share of the Poisson and constant
+    workloads (:func:`~lambdasim.config.tenancy.idle_out_share`), tenant rates summed over the
+    workloads (the same id is the same tenant).
+    """
+    fn = sc.functions[name]
+    assert fn.tenants is not None
+    mine = [w for w in sc.workloads if w.target == name]
+    lam = np.zeros(max([fn.tenants.count] + [w.tenants.count for w in mine if w.tenants]))
+    for w in mine:
+        a = w.arrivals
+        if isinstance(a, PoissonArrivals | ConstantArrivals) and own_tenants(w) != "tenant_column":
+            weights = (w.tenants or fn.tenants).weights()
+            lam[: weights.size] += a.rate_per_s * weights
     out = []
+    total = float(lam.sum())
+    if total > 0:
+        mean_s = fn.duration.build().mean * fn.duration_factor()
+        keep_s = fn.keep_alive_s.build().mean
+        share = idle_out_share(lam / total, total, keep_s, mean_s)
+        if share > 0.5:
+            busy = lam[lam > 0]
+            out.append(
+                ConfigIssue(
+                    f"functions.{name}.tenant_isolation",
+                    f"at least {share:.0%} of invokes will be cold starts: {busy.size:,} "
+                    f"tenants share {total:.3g} req/s (the busiest {busy.max():.3g}, the median "
+                    f"{float(np.median(busy)):.3g} req/s) and each tenant's environments are "
+                    f"its own, reclaimed after about {keep_s:g} s idle: most requests come "
+                    "after their tenant's last environment was reclaimed (exp(-rate x (keep-"
+                    "alive + duration)) per tenant); each cold start is also a new environment "
+                    "billed the isolation charge",
+                    MISSING,
+                )
+            )
+    destination = any(
+        d is not None and d.function == name
+        for f in sc.functions.values()
+        if f.async_ is not None
+        for d in (f.async_.on_success, f.async_.on_failure)
+    )
+    if mine and not destination and all(own_tenants(w) is not None for w in mine):
+        out.append(
+            ConfigIssue(
+                f"functions.{name}.tenants",
+                "not used: every workload of this function brings its own tenants (a "
+                "workload's tenants or tenant_column win over the function's)",
+                MISSING,
+            )
+        )
+    return out
+
+
+def trace_errors(sc: Scenario) -> list[ConfigIssue]:
+    """Trace files that do not exist: ``validate`` and ``run`` exit 2.
+
+    (Workloads that bring tenants to a function not in tenant isolation mode are rejected by
+    the cross-field checks: :func:`~lambdasim.config.tenancy.workload_tenancy_issues`.)
+    """
+    out: list[ConfigIssue] = []
     for i, w in enumerate(sc.workloads):
         if isinstance(w.arrivals, TraceArrivals):
             p = sc.resolve_path(w.arrivals.path)

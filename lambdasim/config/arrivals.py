@@ -15,9 +15,11 @@ from pydantic import (
     AliasChoices,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     StrictInt,
     Tag,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -217,6 +219,9 @@ class TraceArrivals(_Model):
     duration_column: str | None = None
     #: Column of payload sizes in KB (csv/parquet); read and validated, informational.
     payload_column: str | None = None
+    #: Column of tenant ids (csv/parquet; any non-empty text) for a function in tenant
+    #: isolation mode: each row's request goes to its tenant's environments.
+    tenant_column: str | None = None
     #: Replay only the rows of this trace function (its id in the trace).
     function: str | None = None
     #: Trace function id → scenario function name (``target: "*"``).
@@ -257,7 +262,19 @@ class TraceArrivals(_Model):
             raise ValueError("give top or sample, not both")
         if self.spread is not None and self.format not in ("azure2019", "cloudwatch"):
             raise ValueError("spread applies to the azure2019 and cloudwatch formats")
+        if self.tenant_column is not None:
+            if self.format not in ("csv", "parquet"):
+                raise ValueError("tenant_column applies to the csv and parquet formats")
+            if self.tenant_column in (self.time_column, self.duration_column):
+                raise ValueError(f"tenant_column {self.tenant_column!r} is another column's")
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("tenant_column", 0) is None:  # dumps without it stay as they were
+            del data["tenant_column"]
+        return data
 
     @property
     def spread_or_default(self) -> str:
@@ -288,6 +305,8 @@ class SuperposeArrivals(_Model):
     @classmethod
     def _no_traces(cls, v: list[Any]) -> list[Any]:
         for p in v:
+            if isinstance(p, TraceArrivals) and p.tenant_column is not None:
+                raise ValueError("a trace with a tenant_column cannot be superposed")
             if isinstance(p, TraceArrivals) and p.use_durations and p.format in _DURATION_FORMATS:
                 # a merged stream carries times only; say so rather than drop durations quietly
                 raise ValueError(

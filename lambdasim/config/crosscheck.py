@@ -25,6 +25,7 @@ from lambdasim.config.function import Function
 from lambdasim.config.managed_instances import CapacityProvider
 from lambdasim.config.queues import Queue
 from lambdasim.config.streams import Stream
+from lambdasim.config.tenancy import workload_tenancy_issues
 from lambdasim.config.workload import Workload
 
 __all__ = ["ScenarioParts", "cross_check"]
@@ -97,6 +98,7 @@ def cross_check(sc: ScenarioParts) -> list[ConfigIssue]:
     issues += check_async_destinations(sc)
     # tenant isolation, SnapStart, Lambda Managed Instances (config/execution_checks.py)
     issues += check_execution_models(sc.functions, sc.capacity_providers, sc.workloads)
+    issues += workload_tenancy_issues(sc.functions, sc.workloads)  # tenants need isolation mode
     return issues
 
 

@@ -6,12 +6,19 @@ section. The arrival processes themselves live in :mod:`lambdasim.config.arrival
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictInt
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    model_serializer,
+    model_validator,
+)
 
 from lambdasim.config.arrivals import ArrivalSpec
 from lambdasim.config.base import NUMBER, PosFloat, _Model
+from lambdasim.config.tenancy import TenantPopulation
 
 __all__ = ["ClientRetry", "Workload"]
 
@@ -54,6 +61,33 @@ class Workload(_Model):
     partition_keys: Annotated[StrictInt, Field(ge=1)] = 1000
     #: Streams: the share of records that fail every time they are processed (poison records).
     poison_probability: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), NUMBER] = 0.0
+    #: Tenant isolation: this workload's own tenant population; for its requests it wins over
+    #: the function's ``tenants`` (:mod:`lambdasim.config.tenancy`). Sync workloads only.
+    tenants: TenantPopulation | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unused(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("tenants", 0) is None:  # dumps of configs without it stay as they were
+            del data["tenants"]
+        return data
+
+    @model_validator(mode="after")
+    def _own_tenants(self) -> Workload:
+        column = getattr(self.arrivals, "tenant_column", None)
+        if self.tenants is not None and column is not None:
+            raise ValueError("give tenants or arrivals.tenant_column, not both")
+        if self.tenants is None and column is None:
+            return self
+        what = "tenants" if self.tenants is not None else "arrivals.tenant_column"
+        if self.target.startswith(("queue:", "stream:")):
+            raise ValueError(f"{what} applies to workloads that invoke a function directly")
+        if self.invocation == "async":
+            raise ValueError(
+                f"{what} applies to sync workloads: lambdasim's async queue carries no tenant "
+                "id, so async events take the function's tenants"
+            )
+        return self
 
     @property
     def stream(self) -> str | None:

@@ -13,7 +13,10 @@ scaling allowance and samplers (the wiring's factory builds them so). The defaul
 untouched: a tenant-isolated invoke draws the tenant, then calls the tenant's own service.
 
 The tenant of each request is drawn from the function's population (``functions.NAME.tenants``)
-with its own named random stream; a retried request (same arrival time) keeps its tenant.
+with its own named random stream; a retried request (same arrival time) keeps its tenant. A
+request that brings its tenant (a workload's own population, a trace's tenant column: the
+drivers of :mod:`lambdasim.service.tenant_router`) calls :meth:`TenantIsolatedService.
+invoke_tenant` with it; :class:`TenantIds` turns the trace's tenant ids into tenant indexes.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from lambdasim.rng import sampler
 from lambdasim.service.execution import Execution
 from lambdasim.service.invoke import ADMITTED, Caller, FunctionService
 
-__all__ = ["TenantIsolatedService", "TenantSink", "tenant_sampler"]
+__all__ = ["TenantIds", "TenantIsolatedService", "TenantSink", "tenant_sampler"]
 
 #: Throttled requests whose tenant is remembered for their retries, at most (oldest dropped).
 _RETRY_MEMORY = 100_000
@@ -48,6 +51,33 @@ class TenantSink(OutcomeSink, Protocol):
 
     def on_tenant_environments(self, tenant: int, live: int) -> None:
         """``tenant`` has ``live`` environments at the horizon."""
+
+
+class TenantIds:
+    """Tenant ids (strings) → tenant indexes 0, 1, … of one function.
+
+    Tenant ``k`` of a population (1 ≤ k ≤ ``population``, the largest population of the
+    function) is the id ``"k"`` and has index k − 1; any other id (``"blue"``, ``"0"``,
+    ``"007"``) takes the next free index the first time it invokes.
+    """
+
+    __slots__ = ("extra", "population")
+
+    def __init__(self, population: int) -> None:
+        self.population = population
+        self.extra: dict[str, int] = {}
+
+    def index(self, tenant_id: str) -> int:
+        """The index of ``tenant_id`` (a new one for an id not seen before)."""
+        i = self.extra.get(tenant_id)
+        if i is not None:
+            return i
+        if tenant_id.isascii() and tenant_id.isdigit() and tenant_id[0] != "0":
+            k = int(tenant_id)
+            if k <= self.population:
+                return k - 1
+        i = self.extra[tenant_id] = self.population + len(self.extra)
+        return i
 
 
 class TenantIsolatedService:
@@ -68,6 +98,8 @@ class TenantIsolatedService:
         The function's execution rules (read by event sources).
     reserved : int or None
         Reserved concurrency (enforced by each tenant's service on the shared level).
+    population : int
+        Size of the function's tenant index space for populations (:class:`TenantIds`).
     """
 
     def __init__(
@@ -78,8 +110,10 @@ class TenantIsolatedService:
         metrics: TenantSink,
         execution: Execution,
         reserved: int | None,
+        population: int = 0,
     ) -> None:
         self.name = name
+        self.ids = TenantIds(population)
         self.make_service = make_service
         self.draw_tenant = draw_tenant
         self.metrics = metrics
@@ -121,6 +155,21 @@ class TenantIsolatedService:
         tenant = self._retry_tenant.pop(arrival, None)
         if tenant is None:
             tenant = int(self.draw_tenant())
+        result = self.invoke_tenant(now, arrival, tenant, caller, error, duration_s)
+        if result != ADMITTED:
+            self._remember(arrival, tenant)
+        return result
+
+    def invoke_tenant(
+        self,
+        now: float,
+        arrival: float,
+        tenant: int,
+        caller: Caller | None = None,
+        error: bool | None = None,
+        duration_s: float | None = None,
+    ) -> int:
+        """Invoke on the service of tenant index ``tenant`` (created at its first request)."""
         svc = self.services.get(tenant)
         if svc is None:
             svc = self.services[tenant] = self.make_service()
@@ -131,7 +180,6 @@ class TenantIsolatedService:
             self.metrics.on_tenant_invoke(tenant, arrival, svc.pool.created > created)
         else:
             self.metrics.on_tenant_throttled(tenant, arrival)
-            self._remember(arrival, tenant)
         return result
 
     def _remember(self, arrival: float, tenant: int) -> None:

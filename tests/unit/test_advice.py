@@ -10,6 +10,7 @@ reserved concurrency, so its extra batches are throttled and return with a recei
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -138,3 +139,87 @@ def test_provisioned_pollers_above_reserved_concurrency() -> None:
     assert "below the 20 concurrent invokes" in msg
     assert all(fact in msg for fact in MAPPING_FACTS), msg
     assert _sqs(20, {"mode": {"provisioned": {"min_pollers": 2}}}) == []
+
+
+# ------------------------------------------------- execution models of 2024–2026 (issue 19)
+def _lmi(min_environments: int) -> Any:
+    fn = {
+        "runtime": "python3.13",
+        "architecture": "arm64",
+        "memory_mb": 2048,
+        "timeout_s": 60,
+        "duration": {"dist": "constant", "value_s": 1.0},
+        "cold_start": {"dist": "constant", "value_s": 0.3},
+        "managed_instances": {"capacity_provider": "fleet", "min_environments": min_environments},
+    }
+    return scenario(
+        functions={"api": fn},
+        workloads=[poisson("api", 5)],
+        capacity_providers={"fleet": {"instance_type": "c7g.4xlarge", "max_vcpus": 1000}},
+    )
+
+
+def test_lmi_below_three_environments_is_warned() -> None:
+    # AWS starts three execution environments (and three instances, for AZ resiliency) before a
+    # version is ACTIVE (Lambda guide "Scaling Lambda Managed Instances"); SAM's default is 3
+    path = "functions.api.managed_instances.min_environments"
+    for n in (0, 2):
+        (msg,) = at(scenario_warnings(_lmi(n)), path)
+        assert "below the 3 execution environments" in msg and "Availability Zone" in msg
+        assert "throttled (429)" in msg
+    assert at(scenario_warnings(_lmi(3)), path) == []
+
+
+def _tenants(rate: float, **tenants: Any) -> Any:
+    f = fn(
+        keep_alive_s=300,
+        tenant_isolation=True,
+        tenants={"count": 1000, "distribution": "zipf", "s": 1.1, **tenants},
+    )
+    return scenario(functions={"f": f}, workloads=[poisson("f", rate)])
+
+
+def test_many_tenants_at_low_rate_are_warned_mostly_cold() -> None:
+    # tenant k of 1000 (Zipf s = 1.1) sends Poisson requests at w_k × 0.05/s; a request is cold
+    # at least when the gap since its tenant's previous one exceeds 1 s + 300 s:
+    # Σ w_k exp(−0.05 w_k × 301)
+    h = sum(k**-1.1 for k in range(1, 1001))
+    w = [k**-1.1 / h for k in range(1, 1001)]
+    share = sum(wk * math.exp(-0.05 * wk * 301) for wk in w)
+    assert 0.66 < share < 0.67
+    (msg,) = at(scenario_warnings(_tenants(0.05)), "functions.f.tenant_isolation")
+    assert msg.startswith(f"at least {share:.0%} of invokes will be cold starts: 1,000 tenants")
+    assert f"the busiest {0.05 * w[0]:.3g}" in msg and "reclaimed after about 300 s idle" in msg
+    # at 1 req/s the share is Σ w_k exp(−w_k × 301) ≈ 30 %: no warning
+    assert sum(wk * math.exp(-wk * 301) for wk in w) < 0.5
+    assert at(scenario_warnings(_tenants(1.0)), "functions.f.tenant_isolation") == []
+
+
+def test_a_workload_population_replaces_the_functions_in_the_estimate() -> None:
+    # the function's 1000 tenants are never drawn: one tenant of the workload's own takes all
+    sc = _tenants(0.05)
+    w = {**poisson("f", 0.05), "tenants": {"count": 1}}
+    sc = scenario(functions={"f": sc.functions["f"].model_dump(mode="json")}, workloads=[w])
+    issues = scenario_warnings(sc)
+    assert at(issues, "functions.f.tenant_isolation") == []  # exp(−0.05 × 301) = 0.2 % cold
+    (unused,) = at(issues, "functions.f.tenants")
+    assert unused.startswith("not used: every workload of this function brings its own tenants")
+
+
+def test_snapstart_that_restores_no_faster_than_init_is_warned() -> None:
+    def warnings_for(**kw: Any) -> list[str]:
+        sc = scenario(functions={"f": fn(**kw)}, workloads=[poisson("f", 1)])
+        return at(scenario_warnings(sc), "functions.f.cold_start")
+
+    # java21-snapstart is already the SnapStart INIT preset (p50 0.115 s): a restore of the
+    # same preset changes nothing
+    (msg,) = warnings_for(runtime="java21-snapstart", cold_start={"snapstart": True})
+    assert "SnapStart does nothing for java21-snapstart" in msg and "charges" not in msg
+    # Python's typical INIT p50 is 0.300 s; a measured 0.5-s restore is slower, and Python pays
+    python = {"runtime": "python3.12", "architecture": "x86_64"}
+    slow = {"snapstart": True, "restore": {"dist": "constant", "value_s": 0.5}}
+    (msg,) = warnings_for(**python, cold_start=slow)
+    assert "p50 0.5 s" in msg and "p50 0.3 s" in msg and "cache and restore charges" in msg
+    # the preset restore (p50 0.115 s) against Python's 0.300 s and Java's 3.5 s: no warning
+    assert warnings_for(**python, cold_start={"snapstart": True}) == []
+    assert warnings_for(runtime="java21", cold_start={"snapstart": True}) == []
