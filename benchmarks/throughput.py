@@ -246,13 +246,29 @@ def measure(
     }
 
 
+#: Peak resident memory of this process, kB: the high-water mark of its own address space
+#: (``VmHWM``; ``ru_maxrss`` is kept across ``exec`` on Linux, so a child started by a large
+#: parent would report the parent's size), else ``ru_maxrss``.
+_PEAK_KB = (
+    "import resource\n"
+    "def peak_kb():\n"
+    "    try:\n"
+    "        for line in open('/proc/self/status'):\n"
+    "            if line.startswith('VmHWM:'):\n"
+    "                return int(line.split()[1])\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+)
+
+
 def peak_rss_mb(horizon_s: float) -> tuple[float, int]:
+    """Peak memory (MB) and invocations of W1 at ``horizon_s`` in a fresh process."""
     code = (
-        f"import resource, json, sys; sys.path.insert(0, {sys.path[0]!r}); "
-        "import throughput as t; "
-        f"r = t.ls.run(t.w1({horizon_s!r}), progress=False); "
-        "print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-        "r.functions['f']['invocations']]))"
+        _PEAK_KB + f"import json, sys; sys.path.insert(0, {sys.path[0]!r})\n"
+        "import throughput as t\n"
+        f"r = t.ls.run(t.w1({horizon_s!r}), progress=False)\n"
+        "print(json.dumps([peak_kb(), r.functions['f']['invocations']]))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
