@@ -18,28 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdasim.recommendation.knobs import RecommendError
+from lambdasim.results.schema import ADDITIVE_METRICS  # SweepResult.best's rule
 
 __all__ = ["Objective", "Slo", "check_metrics", "objective", "parse_slo", "slos"]
 
 _SLO = re.compile(r"^\s*([A-Za-z_][\w.\-]*?)\s*(<=|>=|<|>|=<|=>)\s*(\S+)\s*$")
 _SCOPED = re.compile(r"^functions\.([^.]+)\.(.+)$")
-
-#: Metrics that add up over functions without naming one (``SweepResult.best``'s rule).
-_ADDITIVE = frozenset(
-    {
-        "invocations",
-        "succeeded",
-        "errors",
-        "timeouts",
-        "throttled",
-        "in_flight_end",
-        "invocations_run",
-        "cold_starts",
-        "throttle_events",
-        "suppressed_inits",
-        "billed_gb_s",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -229,7 +213,9 @@ def check_metrics(
     msg = unknown(obj.metric, obj.function, where)
     if msg:
         lines.append(msg)
-    elif obj.function is None and not (obj.metric in _ADDITIVE or obj.metric.endswith("_usd")):
+    elif obj.function is None and not (
+        obj.metric in ADDITIVE_METRICS or obj.metric.endswith("_usd")
+    ):
         if len(known) > 1:
             lines.append(
                 f"{where}: '{obj.metric}' does not add up over functions; name one "

@@ -81,12 +81,19 @@ class SyncFrontDoor:
         self.rate = rate if rate is not None else RequestRate(sim, None)
 
     def attempt(
-        self, now: float, arrival: float, attempt: int, duration_s: float | None = None
+        self,
+        now: float,
+        arrival: float,
+        attempt: int,
+        duration_s: float | None = None,
+        tenant: int | None = None,
     ) -> None:
         """Attempt number ``attempt`` at ``now`` of the request that arrived at ``arrival``.
 
         The requests-per-second quota first (a 429 with its own reason, counted like any
-        throttle), then the invoke path; either 429 goes to :meth:`throttled`.
+        throttle), then the invoke path (:meth:`admit`); either 429 goes to :meth:`throttled`.
+        ``duration_s`` (a recorded duration) and ``tenant`` (a tenant index, for the door of
+        :mod:`~lambdasim.service.tenant_router`) are kept for the request's retries.
         """
         rate = self.rate
         left = rate.left
@@ -94,16 +101,26 @@ class SyncFrontDoor:
             rate.left = left - 1
         elif not rate.admit(now):
             self.metrics.throttled(now, _RATE)
-            self.throttled(arrival, attempt, duration_s)
+            self.throttled(arrival, attempt, duration_s, tenant)
             return
-        if self.service.invoke(now, arrival, None, None, duration_s) != ADMITTED:
-            self.throttled(arrival, attempt, duration_s)
+        if self.admit(now, arrival, duration_s, tenant) != ADMITTED:
+            self.throttled(arrival, attempt, duration_s, tenant)
 
-    def throttled(self, arrival: float, attempt: int, duration_s: float | None = None) -> None:
-        """Attempt number ``attempt`` of the request that arrived at ``arrival`` got a 429.
+    def admit(
+        self, now: float, arrival: float, duration_s: float | None, tenant: int | None
+    ) -> int:
+        """Invoke the function: :data:`~.invoke.ADMITTED` or the reason of the 429."""
+        return self.service.invoke(now, arrival, None, None, duration_s)
 
-        ``duration_s``: the request's recorded handler duration (replayed traces), kept for
-        its retries.
+    def throttled(
+        self,
+        arrival: float,
+        attempt: int,
+        duration_s: float | None = None,
+        tenant: int | None = None,
+    ) -> None:
+        """Attempt number ``attempt`` of the request that arrived at ``arrival`` got a 429:
+        a retry after a jittered exponential backoff, or, with no attempts left, a rejection.
         """
         if attempt >= self.max_attempts:
             self.metrics.rejected(arrival)
@@ -113,7 +130,7 @@ class SyncFrontDoor:
         delay = self.jitter() * min(retry.cap_s, retry.base_s * 2.0**attempt)
 
         def again(_ev: Any) -> None:
-            self.attempt(self.sim.now, arrival, attempt + 1, duration_s)
+            self.attempt(self.sim.now, arrival, attempt + 1, duration_s, tenant)
 
         Timeout(self.sim, delay).callbacks.append(again)
 

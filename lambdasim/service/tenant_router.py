@@ -25,18 +25,18 @@ from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
-from simpy.events import Timeout
 
 from lambdasim.clock import Clock, Wakeup
 from lambdasim.config import ClientRetry, Scenario, Workload
 from lambdasim.config.arrivals import TraceArrivals, has_recorded_durations
 from lambdasim.config.tenancy import own_tenants
-from lambdasim.records import LevelSink, OutcomeSink, ThrottleReason, Tracer
+from lambdasim.records import LevelSink, OutcomeSink, Tracer
 from lambdasim.rng import Streams, sampler
 from lambdasim.service.concurrency import AccountPool, RequestRate, ScalingBucket, Unlimited
 from lambdasim.service.environments import EnvironmentPool
 from lambdasim.service.execution import Execution
-from lambdasim.service.invoke import ADMITTED, FunctionService
+from lambdasim.service.invoke import FunctionService
+from lambdasim.service.router import SyncFrontDoor
 from lambdasim.service.tenancy import TenantIsolatedService, TenantSink, tenant_sampler
 
 __all__ = [
@@ -47,22 +47,17 @@ __all__ = [
     "tenant_workload",
 ]
 
-_RATE = int(ThrottleReason.REQUESTS_PER_SECOND)
-
 #: One request of a workload: arrival time (s), recorded duration (s) or None, and its tenant
 #: (an index, or a trace's tenant id that :class:`~.tenancy.TenantIds` turns into one).
 Event = tuple[float, float | None, Any]
 
 
-class TenantFrontDoor:
-    """Synchronous requests with a tenant: the rate quota, the invoke, the caller's retries.
+class TenantFrontDoor(SyncFrontDoor):
+    """:class:`~lambdasim.service.router.SyncFrontDoor` whose invokes carry the request's
+    tenant (the rate quota and the caller's retries are the door's own; a retry keeps the
+    tenant)."""
 
-    The rules of :class:`~lambdasim.service.router.SyncFrontDoor` (a 429 of the account's
-    requests-per-second quota or of the invoke path goes to :meth:`throttled`: a retry after a
-    jittered exponential backoff, or a rejection), with the request's tenant kept for its retries.
-    """
-
-    __slots__ = ("jitter", "max_attempts", "metrics", "rate", "retry", "service", "sim")
+    service: TenantIsolatedService  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -72,43 +67,14 @@ class TenantFrontDoor:
         jitter: Callable[[], float] | None,
         rate: RequestRate,
     ) -> None:
-        self.sim = sim
-        self.service = service
-        self.metrics = service.metrics
-        self.retry = retry
-        self.jitter = jitter
-        self.max_attempts = retry.max_attempts if retry is not None else 1
-        self.rate = rate
+        super().__init__(sim, service, retry, jitter, rate)  # type: ignore[arg-type]
 
-    def attempt(
-        self, now: float, arrival: float, attempt: int, duration_s: float | None, tenant: int
-    ) -> None:
-        """Attempt number ``attempt`` at ``now`` of ``tenant``'s request that arrived at
-        ``arrival`` (``duration_s``: its recorded duration, or None)."""
-        rate = self.rate
-        left = rate.left
-        if left > 0:
-            rate.left = left - 1
-        elif not rate.admit(now):
-            self.metrics.throttled(now, _RATE)
-            self.throttled(arrival, attempt, duration_s, tenant)
-            return
-        if self.service.invoke_tenant(now, arrival, tenant, None, None, duration_s) != ADMITTED:
-            self.throttled(arrival, attempt, duration_s, tenant)
-
-    def throttled(
-        self, arrival: float, attempt: int, duration_s: float | None, tenant: int
-    ) -> None:
-        """Attempt number ``attempt`` got a 429: retry after a backoff, or reject."""
-        if attempt >= self.max_attempts:
-            self.metrics.rejected(arrival)
-            return
-        retry = self.retry
-        assert retry is not None and self.jitter is not None
-        delay = self.jitter() * min(retry.cap_s, retry.base_s * 2.0**attempt)
-        Timeout(self.sim, delay).callbacks.append(
-            lambda _ev: self.attempt(self.sim.now, arrival, attempt + 1, duration_s, tenant)
-        )
+    def admit(
+        self, now: float, arrival: float, duration_s: float | None, tenant: int | None
+    ) -> int:
+        """Invoke on the service of the request's tenant."""
+        assert tenant is not None
+        return self.service.invoke_tenant(now, arrival, tenant, None, None, duration_s)
 
 
 class TenantArrivals:
