@@ -90,6 +90,8 @@ class EventBlock:
 
     times: Times
     durations: Times | None = None
+    #: Tenant ids (Python strings) of a trace with a ``tenant_column``, else None.
+    tenants: NDArray[np.object_] | None = None
 
 
 class RowCheck:
