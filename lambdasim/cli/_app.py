@@ -23,7 +23,16 @@ from lambdasim.errors import LambdasimError
 if TYPE_CHECKING:  # the models are imported when a command loads a scenario, not for --help
     from lambdasim.config import Scenario
 
-__all__ = ["ConfigArg", "SetOpt", "app", "fail", "import_app", "load_checked", "pricing_app"]
+__all__ = [
+    "ConfigArg",
+    "SchedulerOpt",
+    "SetOpt",
+    "app",
+    "fail",
+    "import_app",
+    "load_checked",
+    "pricing_app",
+]
 
 app = typer.Typer(
     add_completion=False,
@@ -45,6 +54,14 @@ ConfigArg = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 #: ``--set PATH=VALUE`` overrides (repeatable).
 SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")
+]
+#: ``--scheduler``: run on Dask (``sweep``, ``recommend``).
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        envvar="DASK_SCHEDULER_ADDRESS",
+        help="Run on Dask: tcp://host:8786, or 'local' for a LocalCluster of --jobs workers.",
+    ),
 ]
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from lambdasim.cli import sweep as _sweep  # noqa: F401  (registered first: --help lists it before)
-from lambdasim.cli._app import ConfigArg, SetOpt, app, fail, load_checked
+from lambdasim.cli._app import ConfigArg, SchedulerOpt, SetOpt, app, fail, load_checked
 from lambdasim.cli.run import output_checked, preflight_checked
 from lambdasim.errors import LambdasimError
 
@@ -116,13 +116,7 @@ def recommend(
     set_: SetOpt = None,
     seed: Annotated[int | None, typer.Option(help="Root seed (default: the config's).")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Local processes; -1 = all.")] = -1,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            envvar="DASK_SCHEDULER_ADDRESS",
-            help="Run on Dask: tcp://host:8786, or 'local' for a LocalCluster of --jobs workers.",
-        ),
-    ] = None,
+    scheduler: SchedulerOpt = None,
     theory: Annotated[
         bool, typer.Option("--theory/--no-theory", help="Prune with closed forms first.")
     ] = True,

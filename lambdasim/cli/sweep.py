@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 
-from lambdasim.cli._app import ConfigArg, SetOpt, app, fail, load_checked
+from lambdasim.cli._app import ConfigArg, SchedulerOpt, SetOpt, app, fail, load_checked
 from lambdasim.cli.run import output_checked, preflight_checked
 from lambdasim.config.errors import ConfigError, YamlLoader
 from lambdasim.errors import LambdasimError
@@ -248,13 +248,7 @@ def sweep(
     resume: Annotated[
         bool, typer.Option("--resume", help="Keep finished parts in --out, run the rest.")
     ] = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            envvar="DASK_SCHEDULER_ADDRESS",
-            help="Run on Dask: tcp://host:8786, or 'local' for a LocalCluster of --jobs workers.",
-        ),
-    ] = None,
+    scheduler: SchedulerOpt = None,
     chunk: Annotated[
         int | None, typer.Option(min=1, help="Replications per task (default: automatic).")
     ] = None,
