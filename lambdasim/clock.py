@@ -27,6 +27,7 @@ it fails loudly. The invoke path queues its completions inline through the
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
 from typing import Any, NamedTuple
@@ -41,12 +42,13 @@ __all__ = [
     "Clock",
     "Wakeup",
     "WakeupQueue",
-    "due",
     "pending_wakeups",
     "queue_at",
     "run",
     "wakeup_queue",
 ]
+
+_INF = math.inf
 
 #: SimPy's priority of its ``until`` event (``simpy.events.URGENT``).
 URGENT = 0
@@ -78,7 +80,8 @@ class Clock(simpy.Environment):
         self.times: list[float] = []
         self.slots: dict[float, Any] = {}
         #: The id of the event being processed (a wake-up's ``seq``, a SimPy event's eid):
-        #: what an owner that keeps its own wake-ups (:func:`due`) compares ties with.
+        #: what an owner that keeps its own wake-ups compares ties with
+        #: (:meth:`~lambdasim.service.invoke.FunctionService.lazy_completions`).
         self.cur_seq = 0
 
 
@@ -188,37 +191,11 @@ def queue_at(times: list[float], slots: dict[float, Any], w: Wakeup, when: float
     heappush(times, when)
 
 
-def due(times: list[float], slots: dict[float, Any], now: float, cur_seq: int) -> Wakeup | None:
-    """Take the first wake-up of an owner's own queue that SimPy would process before the
-    current event (time ``now``, id ``cur_seq``, both NORMAL priority), or None.
-
-    An owner whose wake-ups nobody else observes may keep them off the clock and process them
-    when it next acts (lazy completions, :meth:`FunctionService.lazy_completions`); this keeps
-    SimPy's order exactly, ties at ``now`` included.
-    """
-    if not times:
-        return None
-    t = times[0]
-    if t > now:
-        return None
-    entry = slots[t]
-    w: Wakeup = entry[0] if entry.__class__ is list else entry
-    if t == now and w.seq > cur_seq:
-        return None
-    heappop(times)
-    if entry.__class__ is list:
-        entry.pop(0)
-        if not entry:
-            del slots[t]
-    else:
-        del slots[t]
-    w.callbacks = None
-    return w
-
-
-def _first(entry: Any) -> Wakeup:
-    """The wake-up that comes first in a :attr:`Clock.slots` entry."""
-    return entry[0] if entry.__class__ is list else entry  # type: ignore[no-any-return]
+def _after(entry: Any, top: tuple[Any, ...]) -> bool:
+    """Whether the first wake-up of a :attr:`Clock.slots` entry comes after SimPy's heap entry
+    ``top`` of the same time (SimPy's order: priority, then id)."""
+    w = entry[0] if entry.__class__ is list else entry
+    return bool((w.priority, w.seq) > (top[1], top[2]))
 
 
 def run(sim: Clock, until: float) -> None:
@@ -247,20 +224,9 @@ def run(sim: Clock, until: float) -> None:
     try:
         while True:
             top = heap[0]  # never empty before the stop event is processed
-            if times:
-                t = times[0]
-                if t > top[0]:
-                    sim.cur_seq = top[2]
-                    step()
-                    continue
-                if t == top[0]:
-                    w = _first(slots[t])
-                    if (w.priority, w.seq) > (top[1], top[2]):
-                        sim.cur_seq = top[2]
-                        step()
-                        continue
-            else:
-                sim.cur_seq = top[2]
+            t = times[0] if times else _INF
+            if t > top[0] or (t == top[0] and _after(slots[t], top)):
+                sim.cur_seq = top[2]  # SimPy's event is next
                 step()
                 continue
             heappop(times)
