@@ -130,6 +130,11 @@ class FunctionService:
         return int(self.level.n)
 
     @property
+    def keeps_own_completions(self) -> bool:
+        """Whether :meth:`lazy_completions` is in force (completions on its own queue)."""
+        return self._times is self._own_times
+
+    @property
     def max_lifetime(self) -> float | None:
         """Maximum environment lifetime (seconds), or None."""
         return self.pool.max_lifetime

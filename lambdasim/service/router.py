@@ -32,6 +32,7 @@ from simpy.events import Timeout
 from lambdasim.clock import Clock, Wakeup
 from lambdasim.config import ClientRetry
 from lambdasim.records import OutcomeSink, ThrottleReason
+from lambdasim.service import lone_sync
 from lambdasim.service.concurrency import RequestRate
 from lambdasim.service.invoke import ADMITTED, FunctionService
 
@@ -161,7 +162,7 @@ def _counted_times(
 class SyncArrivals:
     """Feeds one sync workload's arrival times (seconds, in blocks) into its front door."""
 
-    __slots__ = ("door", "horizon", "invoke", "rate", "times", "wake")
+    __slots__ = ("door", "horizon", "invoke", "lone", "rate", "times", "wake")
 
     def __init__(
         self,
@@ -177,6 +178,9 @@ class SyncArrivals:
         self.horizon = horizon
         self.times = _counted_times(blocks, metrics, horizon)  # counts the arrivals
         self.wake = Wakeup(sim, self._fire)
+        #: Whether the arrivals run in :func:`~.lone_sync.run_arrivals` (decided at the first
+        #: arrival, when the wiring has chosen lazy completions or not).
+        self.lone: bool | None = None
 
     def schedule_next(self) -> None:
         """Schedule the next arrival (none at or past the horizon)."""
@@ -185,6 +189,14 @@ class SyncArrivals:
             self.wake.at(t)
 
     def _fire(self, w: Wakeup) -> float | None:
+        lone = self.lone
+        if lone is None:
+            door = self.door
+            lone = self.lone = type(door) is SyncFrontDoor and lone_sync.eligible(door.service)
+        if lone:
+            return lone_sync.run_arrivals(
+                self.door.service, self.door, self.rate, self.times, self.horizon, w
+            )
         now = w.when
         rate = self.rate
         left = rate.left

@@ -1,0 +1,271 @@
+"""The invoke path of a function only synchronous requests reach, fused with its arrival driver.
+
+When one function is the whole model and only sync front doors invoke it, it keeps its
+completions off the clock (:meth:`FunctionService.lazy_completions
+<lambdasim.service.invoke.FunctionService.lazy_completions>`): its state matters only to its
+own next invoke. Its arrival driver (:class:`~lambdasim.service.router.SyncArrivals`) then
+runs here: one loop that takes the next arrival time, finishes the completions due before it,
+and admits the request, for as long as the next arrival is strictly earlier than everything
+else queued on the clock (SimPy's heap and the clock's wake-up queue: a client retry, a
+request-rate window, another workload's driver). When something else comes first it returns
+the next arrival's time to :func:`lambdasim.clock.run`, which orders it with the rest.
+
+This is :meth:`SyncArrivals._fire`, :meth:`SyncFrontDoor.attempt`,
+:meth:`FunctionService.invoke`, ``_drain`` and ``_done`` with everything a sync request can
+reach inlined and every collaborator held in a local, and nothing else: the same draws in the
+same order, the same event ids (``next(eid)`` where the clock would have taken one), the same
+floating-point operations in the same order. Throttles, cold starts, resets, expiry and every
+rare case call the same methods as the general path. It is measured by
+``benchmarks/throughput.py`` and held to the general path exactly by
+``tests/unit/test_lone_sync.py`` (every result and the trace, on tie-prone random scenarios);
+:data:`ENABLED` switches it off.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+from typing import TYPE_CHECKING, Any
+
+from lambdasim.clock import Wakeup, queue_at
+from lambdasim.records import Outcome, ThrottleReason
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from lambdasim.service.concurrency import RequestRate
+    from lambdasim.service.invoke import FunctionService
+
+__all__ = ["ENABLED", "eligible", "run_arrivals"]
+
+#: Use the fused loop when a driver is eligible (tests switch it off to compare).
+ENABLED = True
+
+_RESERVED = int(ThrottleReason.RESERVED_CONCURRENCY)
+_ACCOUNT = int(ThrottleReason.ACCOUNT_CONCURRENCY)
+_SCALING = int(ThrottleReason.SCALING_RATE)
+_TIMEOUT = int(Outcome.TIMEOUT)
+_ERROR = int(Outcome.ERROR)
+
+
+def eligible(fn: FunctionService) -> bool:
+    """Whether a plain sync front door's driver of ``fn`` may run in :func:`run_arrivals`.
+
+    ``fn`` keeps its own completions (so nothing else observes it between its invokes), has
+    no provisioned concurrency and nobody to tell when a slot frees (no async queue).
+    """
+    return ENABLED and fn.keeps_own_completions and fn.pc is None and fn.on_free is None
+
+
+def run_arrivals(
+    fn: FunctionService,
+    door: Any,
+    rate: RequestRate,
+    times: Iterator[float],
+    horizon: float,
+    w: Wakeup,
+) -> float | None:
+    """Run a sync driver's arrivals from the one at ``w.when`` (being processed now).
+
+    Parameters
+    ----------
+    fn : FunctionService
+        The function (:func:`eligible`).
+    door : SyncFrontDoor
+        Its front door: throttles and client retries, and the quota's slow path.
+    rate : RequestRate
+        The account's request-rate quota (the door's).
+    times : iterator of float
+        The driver's remaining arrival times (seconds), then +inf.
+    horizon : float
+        End of the run (seconds): no arrival at or after it.
+    w : Wakeup
+        The driver's wake-up; on return it holds the last arrival's time and id, as the
+        clock would have left it.
+
+    Returns
+    -------
+    float or None
+        The next arrival's time when something else on the clock comes first (or at the
+        same instant), None after the last arrival.
+    """
+    sim = fn.sim
+    heap = sim._queue
+    ctimes = sim.times
+    eid = sim._eid
+    own = fn._own_times
+    slots = fn._slots
+    pool = fn.pool
+    level = fn.level
+    account = fn.account
+    rc = fn.reserved
+    take = fn.bucket.take
+    metrics = fn.metrics
+    rows = fn._rows
+    row_limit = fn._row_limit
+    handler = fn._handler
+    uniform = fn._uniform
+    error_rate = fn._error_rate
+    timeout = fn._timeout
+    plan = fn.execution.plan
+    account_level = fn.account_level
+    tracer = fn.tracer
+    name = fn.name
+    keep_alive = pool.keep_alive
+    ml = pool.max_lifetime
+    done = fn._done
+    drain = fn._drain
+    throttled = door.throttled
+
+    now = w.when
+    cur = w.seq
+    limit = heap[0][0]
+    if ctimes and ctimes[0] < limit:
+        limit = ctimes[0]
+    while True:
+        left = rate.left
+        if left > 0:  # SyncFrontDoor.attempt, inlined while the quota's window has room
+            rate.left = left - 1
+            # ---- FunctionService._drain and _done: completions SimPy would process first
+            while own and own[0] <= now:
+                t = own[0]
+                c = slots[t]
+                if c.__class__ is list:  # several at one instant (rare): the general drain
+                    sim._now = now
+                    drain(now, cur)
+                    break
+                if t == now and c.seq > cur:
+                    break
+                heappop(own)
+                del slots[t]
+                c.callbacks = None
+                e = c.owner
+                if t >= level.edge:
+                    level.roll(t)
+                level.n -= 1
+                level.s -= t
+                if account_level is not None:
+                    account_level.down(t)
+                if rc is None:
+                    account.busy -= 1
+                if pool.due <= t:
+                    pool.expire(t)
+                if ml is not None and t - e.born >= ml:
+                    pool.retire(e, t)
+                else:
+                    deadline = t + keep_alive()
+                    if ml is not None and e.born + ml < deadline:
+                        deadline = e.born + ml
+                    e.deadline = deadline
+                    e.busy = False
+                    if deadline < e.heap_at:
+                        pool.push(e, deadline)
+                    pool.idle.append(e)
+                rows.extend((e.start, e.arrival, t, e.invoke_s, e.outcome, False))
+                if e.cold:
+                    metrics.finished_cold(e)
+                if len(rows) >= row_limit:
+                    metrics.flush()
+                if tracer is not None:
+                    tracer.record(name, e, t, e.outcome, e.invoke_s)
+            # ---- FunctionService.invoke, without provisioned concurrency
+            reason = -1  # admitted (a ThrottleReason is ≥ 0)
+            if rc is not None:
+                if level.n >= rc:
+                    reason = _RESERVED
+            elif account.busy >= account.capacity:
+                reason = _ACCOUNT
+            if reason < 0:
+                if pool.due <= now:
+                    pool.expire(now)
+                idle = pool.idle
+                e = None
+                while idle:
+                    e = idle.pop()
+                    if e.dead:
+                        pool.dead_in_idle -= 1
+                        e = None
+                        continue
+                    e.busy = True
+                    break
+                if e is None:
+                    if take(now):
+                        e = pool.create(now)
+                        e.wake = Wakeup(sim, done, e)
+                        init_s, invoke_s, outcome, suppressed = plan(True, False, None, None)
+                        e.cold = True
+                    else:
+                        reason = _SCALING
+                elif e.reset:
+                    init_s, invoke_s, outcome, suppressed = plan(False, True, None, None)
+                    e.cold = False
+                else:
+                    init_s = 0.0
+                    suppressed = False
+                    invoke_s = handler()
+                    if invoke_s > timeout:
+                        invoke_s = timeout
+                        outcome = _TIMEOUT
+                    elif error_rate > 0.0 and uniform() < error_rate:
+                        outcome = _ERROR
+                    else:
+                        outcome = 0
+                    e.cold = False
+            if reason >= 0:
+                sim._now = now
+                sim.cur_seq = cur
+                metrics.throttled(now, reason)
+                throttled(now, 1)  # a client retry is a SimPy event: it may come first
+                limit = heap[0][0]
+                if ctimes and ctimes[0] < limit:
+                    limit = ctimes[0]
+            else:
+                assert e is not None
+                if now >= level.edge:
+                    level.roll(now)
+                n = level.n + 1
+                level.n = n
+                level.s += now
+                if n > level.smax:
+                    level.smax = n
+                if rc is None:
+                    account.busy += 1
+                if account_level is not None:
+                    account_level.up(now)
+                e.reset = outcome == _TIMEOUT
+                e.arrival = now
+                e.start = now
+                e.suppressed = suppressed
+                e.init_s = init_s
+                e.outcome = outcome
+                e.invoke_s = invoke_s
+                e.caller = None
+                if suppressed or e.cold:
+                    metrics.started(e)
+                c = e.wake
+                end = now + init_s + invoke_s
+                if end in slots:  # another completion at this instant: SimPy's order
+                    queue_at(own, slots, c, end)
+                else:
+                    c.when = end
+                    c.callbacks = c.armed
+                    c.seq = next(eid)
+                    slots[end] = c
+                    heappush(own, end)
+        else:  # a window to open, or the quota used up: the door decides
+            sim._now = now
+            sim.cur_seq = cur
+            door.attempt(now, now, 1)
+            limit = heap[0][0]
+            if ctimes and ctimes[0] < limit:
+                limit = ctimes[0]
+        t = next(times)  # +inf after the last
+        if t < limit:  # strictly first: the clock would run it at once, with the next id
+            now = t
+            cur = next(eid)
+            continue
+        # leave the clock as its own dispatch would have: at the last arrival, with its id
+        sim._now = now
+        sim.cur_seq = cur
+        w.when = now
+        w.seq = cur
+        return t if t < horizon else None
