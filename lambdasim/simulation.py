@@ -17,7 +17,7 @@ from typing import cast
 
 import numpy as np
 
-from lambdasim import clock
+from lambdasim import clock, dists
 from lambdasim.clock import Wakeup, pending_wakeups
 from lambdasim.config import Scenario
 from lambdasim.config.arrivals import has_recorded_durations
@@ -173,6 +173,7 @@ def run(
             sampler(partial(ka.sample, streams.generator("idle_ttl", name))),
             fn.max_lifetime_s,
             m.environments,
+            ka.value_s if isinstance(ka, dists.Constant) else None,
         )
         if acct.scaling.mode == "none":
             bucket: ScalingBucket | Unlimited = Unlimited()

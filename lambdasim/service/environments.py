@@ -89,6 +89,9 @@ class EnvironmentPool:
         Retire an environment that becomes idle at or after this age.
     level : object with ``up(t)`` / ``down(t)``
         Time-weighted count of live environments.
+    fixed_keep_alive : float or None
+        The keep-alive (seconds) when it is a constant, which ``keep_alive`` then always
+        returns without a random draw; None for a distribution.
     """
 
     def __init__(
@@ -96,8 +99,10 @@ class EnvironmentPool:
         keep_alive: Callable[[], float],
         max_lifetime_s: float | None,
         level: Any,
+        fixed_keep_alive: float | None = None,
     ) -> None:
         self.keep_alive = keep_alive
+        self.fixed_keep_alive = fixed_keep_alive
         self.max_lifetime = max_lifetime_s
         self.level = level
         self.idle: list[ExecutionEnvironment] = []  # most recently used last

@@ -19,6 +19,7 @@ the warm path) and measured by ``benchmarks/throughput.py``, ``benchmarks/scalin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Protocol
@@ -376,6 +377,9 @@ class FunctionService:
         """
         self._times = self._own_times
         self._slots = {}
+        # A permanent +inf at the bottom of the own queue (never due, never in ``_slots``):
+        # the fused loop of service/lone_sync.py reads ``[0]`` without an emptiness test.
+        heappush(self._own_times, math.inf)
 
     def _drain(self, now: float, cur: int) -> None:
         """Finish the own-queue completions SimPy would process before the event with id

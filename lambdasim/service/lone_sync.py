@@ -92,7 +92,7 @@ def run_arrivals(
     heap = sim._queue
     ctimes = sim.times
     eid = sim._eid
-    own = fn._own_times
+    own = fn._own_times  # ends with +inf (lazy_completions): own[0] needs no emptiness test
     slots = fn._slots
     pool = fn.pool
     level = fn.level
@@ -101,7 +101,6 @@ def run_arrivals(
     take = fn.bucket.take
     metrics = fn.metrics
     rows = fn._rows
-    row_limit = fn._row_limit
     handler = fn._handler
     uniform = fn._uniform
     error_rate = fn._error_rate
@@ -111,10 +110,16 @@ def run_arrivals(
     tracer = fn.tracer
     name = fn.name
     keep_alive = pool.keep_alive
+    fixed = pool.fixed_keep_alive  # a constant keep-alive draws nothing: no call for it
     ml = pool.max_lifetime
     done = fn._done
     drain = fn._drain
     throttled = door.throttled
+    # The concurrency level, the quota's room and the rows left before a flush live in locals
+    # and are written back before any call that reads them (_sync) and on return.
+    n, s, smax, edge = level.n, level.s, level.smax, level.edge
+    left = rate.left
+    room = (fn._row_limit - len(rows)) // 6
 
     now = w.when
     cur = w.seq
@@ -122,16 +127,19 @@ def run_arrivals(
     if ctimes and ctimes[0] < limit:
         limit = ctimes[0]
     while True:
-        left = rate.left
         if left > 0:  # SyncFrontDoor.attempt, inlined while the quota's window has room
-            rate.left = left - 1
+            left -= 1
             # ---- FunctionService._drain and _done: completions SimPy would process first
-            while own and own[0] <= now:
+            while own[0] <= now:
                 t = own[0]
                 c = slots[t]
                 if c.__class__ is list:  # several at one instant (rare): the general drain
+                    level.n, level.s, level.smax = n, s, smax
+                    rate.left = left
                     sim._now = now
                     drain(now, cur)
+                    n, s, smax, edge = level.n, level.s, level.smax, level.edge
+                    room = (fn._row_limit - len(rows)) // 6
                     break
                 if t == now and c.seq > cur:
                     break
@@ -139,10 +147,12 @@ def run_arrivals(
                 del slots[t]
                 c.callbacks = None
                 e = c.owner
-                if t >= level.edge:
+                if t >= edge:
+                    level.n, level.s, level.smax = n, s, smax
                     level.roll(t)
-                level.n -= 1
-                level.s -= t
+                    n, s, smax, edge = level.n, level.s, level.smax, level.edge
+                n -= 1
+                s -= t
                 if account_level is not None:
                     account_level.down(t)
                 if rc is None:
@@ -152,7 +162,7 @@ def run_arrivals(
                 if ml is not None and t - e.born >= ml:
                     pool.retire(e, t)
                 else:
-                    deadline = t + keep_alive()
+                    deadline = t + fixed if fixed is not None else t + keep_alive()
                     if ml is not None and e.born + ml < deadline:
                         deadline = e.born + ml
                     e.deadline = deadline
@@ -163,14 +173,16 @@ def run_arrivals(
                 rows.extend((e.start, e.arrival, t, e.invoke_s, e.outcome, False))
                 if e.cold:
                     metrics.finished_cold(e)
-                if len(rows) >= row_limit:
+                room -= 1
+                if not room:
                     metrics.flush()
+                    room = (fn._row_limit - len(rows)) // 6
                 if tracer is not None:
                     tracer.record(name, e, t, e.outcome, e.invoke_s)
             # ---- FunctionService.invoke, without provisioned concurrency
-            reason = -1  # admitted (a ThrottleReason is ≥ 0)
+            reason = -1  # admitted (a ThrottleReason is >= 0)
             if rc is not None:
-                if level.n >= rc:
+                if n >= rc:
                     reason = _RESERVED
             elif account.busy >= account.capacity:
                 reason = _ACCOUNT
@@ -211,6 +223,8 @@ def run_arrivals(
                         outcome = 0
                     e.cold = False
             if reason >= 0:
+                level.n, level.s, level.smax = n, s, smax
+                rate.left = left
                 sim._now = now
                 sim.cur_seq = cur
                 metrics.throttled(now, reason)
@@ -220,13 +234,14 @@ def run_arrivals(
                     limit = ctimes[0]
             else:
                 assert e is not None
-                if now >= level.edge:
+                if now >= edge:
+                    level.n, level.s, level.smax = n, s, smax
                     level.roll(now)
-                n = level.n + 1
-                level.n = n
-                level.s += now
-                if n > level.smax:
-                    level.smax = n
+                    n, s, smax, edge = level.n, level.s, level.smax, level.edge
+                n += 1
+                s += now
+                if n > smax:
+                    smax = n
                 if rc is None:
                     account.busy += 1
                 if account_level is not None:
@@ -252,9 +267,14 @@ def run_arrivals(
                     slots[end] = c
                     heappush(own, end)
         else:  # a window to open, or the quota used up: the door decides
+            level.n, level.s, level.smax = n, s, smax
+            rate.left = left
             sim._now = now
             sim.cur_seq = cur
             door.attempt(now, now, 1)
+            n, s, smax, edge = level.n, level.s, level.smax, level.edge
+            left = rate.left
+            room = (fn._row_limit - len(rows)) // 6
             limit = heap[0][0]
             if ctimes and ctimes[0] < limit:
                 limit = ctimes[0]
@@ -263,7 +283,10 @@ def run_arrivals(
             now = t
             cur = next(eid)
             continue
-        # leave the clock as its own dispatch would have: at the last arrival, with its id
+        # leave everything as the general path would have: the level, the quota, and the
+        # clock at the last arrival with its id
+        level.n, level.s, level.smax = n, s, smax
+        rate.left = left
         sim._now = now
         sim.cur_seq = cur
         w.when = now
