@@ -51,9 +51,17 @@ def eligible(fn: FunctionService) -> bool:
     """Whether a plain sync front door's driver of ``fn`` may run in :func:`run_arrivals`.
 
     ``fn`` keeps its own completions (so nothing else observes it between its invokes), has
-    no provisioned concurrency and nobody to tell when a slot frees (no async queue).
+    no provisioned concurrency and nobody to tell when a slot frees (no async queue); its
+    concurrency is the account's (no account-wide level to keep beside it). No caller is ever
+    set on its environments (sync requests have none).
     """
-    return ENABLED and fn.keeps_own_completions and fn.pc is None and fn.on_free is None
+    return (
+        ENABLED
+        and fn.keeps_own_completions
+        and fn.pc is None
+        and fn.on_free is None
+        and fn.account_level is None  # the function's own level is the account's
+    )
 
 
 def run_arrivals(
@@ -106,18 +114,24 @@ def run_arrivals(
     error_rate = fn._error_rate
     timeout = fn._timeout
     plan = fn.execution.plan
-    account_level = fn.account_level
     tracer = fn.tracer
     name = fn.name
     keep_alive = pool.keep_alive
     fixed = pool.fixed_keep_alive  # a constant keep-alive draws nothing: no call for it
     ml = pool.max_lifetime
+    if ml is not None and fixed is not None and ml >= horizon + fixed:
+        # No environment can reach its lifetime before the end: t - born <= t < horizon <= ml,
+        # and a deadline t + fixed <= horizon + fixed <= ml <= born + ml (rounding is
+        # monotone), so both lifetime tests below are False for every t; skip them.
+        ml = None
     done = fn._done
     drain = fn._drain
     throttled = door.throttled
-    # The concurrency level, the quota's room and the rows left before a flush live in locals
-    # and are written back before any call that reads them (_sync) and on return.
+    # The concurrency level, the account's busy count, the quota's room and the rows left
+    # before a flush live in locals; they are written back before any call that reads them
+    # (the general drain, the door's slow path, a throttle) and on return.
     n, s, smax, edge = level.n, level.s, level.smax, level.edge
+    busy, capacity = account.busy, account.capacity
     left = rate.left
     room = (fn._row_limit - len(rows)) // 6
 
@@ -134,18 +148,19 @@ def run_arrivals(
                 t = own[0]
                 c = slots[t]
                 if c.__class__ is list:  # several at one instant (rare): the general drain
-                    level.n, level.s, level.smax = n, s, smax
+                    level.n, level.s, level.smax, account.busy = n, s, smax, busy
                     rate.left = left
                     sim._now = now
                     drain(now, cur)
                     n, s, smax, edge = level.n, level.s, level.smax, level.edge
+                    busy = account.busy
                     room = (fn._row_limit - len(rows)) // 6
                     break
                 if t == now and c.seq > cur:
                     break
                 heappop(own)
                 del slots[t]
-                c.callbacks = None
+                # (``c.callbacks`` is left as it is: only the clock's own queue reads it)
                 e = c.owner
                 if t >= edge:
                     level.n, level.s, level.smax = n, s, smax
@@ -153,10 +168,8 @@ def run_arrivals(
                     n, s, smax, edge = level.n, level.s, level.smax, level.edge
                 n -= 1
                 s -= t
-                if account_level is not None:
-                    account_level.down(t)
                 if rc is None:
-                    account.busy -= 1
+                    busy -= 1
                 if pool.due <= t:
                     pool.expire(t)
                 if ml is not None and t - e.born >= ml:
@@ -170,7 +183,7 @@ def run_arrivals(
                     if deadline < e.heap_at:
                         pool.push(e, deadline)
                     pool.idle.append(e)
-                rows.extend((e.start, e.arrival, t, e.invoke_s, e.outcome, False))
+                rows.extend((e.start, e.arrival, t, e.invoke_s, e.outcome, 0.0))  # no caller
                 if e.cold:
                     metrics.finished_cold(e)
                 room -= 1
@@ -184,7 +197,7 @@ def run_arrivals(
             if rc is not None:
                 if n >= rc:
                     reason = _RESERVED
-            elif account.busy >= account.capacity:
+            elif busy >= capacity:
                 reason = _ACCOUNT
             if reason < 0:
                 if pool.due <= now:
@@ -233,7 +246,6 @@ def run_arrivals(
                 if ctimes and ctimes[0] < limit:
                     limit = ctimes[0]
             else:
-                assert e is not None
                 if now >= edge:
                     level.n, level.s, level.smax = n, s, smax
                     level.roll(now)
@@ -243,9 +255,7 @@ def run_arrivals(
                 if n > smax:
                     smax = n
                 if rc is None:
-                    account.busy += 1
-                if account_level is not None:
-                    account_level.up(now)
+                    busy += 1
                 e.reset = outcome == _TIMEOUT
                 e.arrival = now
                 e.start = now
@@ -253,7 +263,6 @@ def run_arrivals(
                 e.init_s = init_s
                 e.outcome = outcome
                 e.invoke_s = invoke_s
-                e.caller = None
                 if suppressed or e.cold:
                     metrics.started(e)
                 c = e.wake
@@ -262,17 +271,17 @@ def run_arrivals(
                     queue_at(own, slots, c, end)
                 else:
                     c.when = end
-                    c.callbacks = c.armed
                     c.seq = next(eid)
                     slots[end] = c
                     heappush(own, end)
         else:  # a window to open, or the quota used up: the door decides
-            level.n, level.s, level.smax = n, s, smax
+            level.n, level.s, level.smax, account.busy = n, s, smax, busy
             rate.left = left
             sim._now = now
             sim.cur_seq = cur
             door.attempt(now, now, 1)
             n, s, smax, edge = level.n, level.s, level.smax, level.edge
+            busy = account.busy
             left = rate.left
             room = (fn._row_limit - len(rows)) // 6
             limit = heap[0][0]
@@ -285,7 +294,7 @@ def run_arrivals(
             continue
         # leave everything as the general path would have: the level, the quota, and the
         # clock at the last arrival with its id
-        level.n, level.s, level.smax = n, s, smax
+        level.n, level.s, level.smax, account.busy = n, s, smax, busy
         rate.left = left
         sim._now = now
         sim.cur_seq = cur
