@@ -83,6 +83,14 @@ class Clock(simpy.Environment):
         #: what an owner that keeps its own wake-ups compares ties with
         #: (:meth:`~lambdasim.service.invoke.FunctionService.lazy_completions`).
         self.cur_seq = 0
+        #: SimPy's heap of ``(time, priority, eid, event)`` and its id counter, for the fused
+        #: loop of service/lone_sync.py (the same objects; SimPy never rebinds them).
+        self.heap: list[Any] = self._queue
+        self.ids: Iterator[int] = self._eid
+
+    def set_now(self, t: float) -> None:
+        """Set the current time to ``t`` (seconds): for code that runs events inline."""
+        self._now = t
 
 
 class WakeupQueue(NamedTuple):

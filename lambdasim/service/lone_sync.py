@@ -97,9 +97,9 @@ def run_arrivals(
         same instant), None after the last arrival.
     """
     sim = fn.sim
-    heap = sim._queue
+    heap = sim.heap
     ctimes = sim.times
-    eid = sim._eid
+    eid = sim.ids
     own = fn._own_times  # ends with +inf (lazy_completions): own[0] needs no emptiness test
     slots = fn._slots
     pool = fn.pool
@@ -150,7 +150,7 @@ def run_arrivals(
                 if c.__class__ is list:  # several at one instant (rare): the general drain
                     level.n, level.s, level.smax, account.busy = n, s, smax, busy
                     rate.left = left
-                    sim._now = now
+                    sim.set_now(now)
                     drain(now, cur)
                     n, s, smax, edge = level.n, level.s, level.smax, level.edge
                     busy = account.busy
@@ -238,7 +238,7 @@ def run_arrivals(
             if reason >= 0:
                 level.n, level.s, level.smax = n, s, smax
                 rate.left = left
-                sim._now = now
+                sim.set_now(now)
                 sim.cur_seq = cur
                 metrics.throttled(now, reason)
                 throttled(now, 1)  # a client retry is a SimPy event: it may come first
@@ -277,7 +277,7 @@ def run_arrivals(
         else:  # a window to open, or the quota used up: the door decides
             level.n, level.s, level.smax, account.busy = n, s, smax, busy
             rate.left = left
-            sim._now = now
+            sim.set_now(now)
             sim.cur_seq = cur
             door.attempt(now, now, 1)
             n, s, smax, edge = level.n, level.s, level.smax, level.edge
@@ -296,7 +296,7 @@ def run_arrivals(
         # clock at the last arrival with its id
         level.n, level.s, level.smax, account.busy = n, s, smax, busy
         rate.left = left
-        sim._now = now
+        sim.set_now(now)
         sim.cur_seq = cur
         w.when = now
         w.seq = cur

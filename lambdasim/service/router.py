@@ -192,7 +192,11 @@ class SyncArrivals:
         lone = self.lone
         if lone is None:
             door = self.door
-            lone = self.lone = type(door) is SyncFrontDoor and lone_sync.eligible(door.service)
+            lone = self.lone = (
+                type(door) is SyncFrontDoor
+                and type(door.service) is FunctionService  # not a Managed Instances service
+                and lone_sync.eligible(door.service)
+            )
         if lone:
             return lone_sync.run_arrivals(
                 self.door.service, self.door, self.rate, self.times, self.horizon, w
