@@ -42,6 +42,7 @@ __all__ = [
     "Clock",
     "Wakeup",
     "WakeupQueue",
+    "next_time",
     "pending_wakeups",
     "queue_at",
     "run",
@@ -83,9 +84,8 @@ class Clock(simpy.Environment):
         #: what an owner that keeps its own wake-ups compares ties with
         #: (:meth:`~lambdasim.service.invoke.FunctionService.lazy_completions`).
         self.cur_seq = 0
-        #: SimPy's heap of ``(time, priority, eid, event)`` and its id counter, for the fused
-        #: loop of service/lone_sync.py (the same objects; SimPy never rebinds them).
-        self.heap: list[Any] = self._queue
+        #: SimPy's event-id counter (the same object; SimPy never rebinds it), for code that
+        #: runs events inline and must take the ids SimPy would have given them.
         self.ids: Iterator[int] = self._eid
 
     def set_now(self, t: float) -> None:
@@ -265,6 +265,13 @@ def run(sim: Clock, until: float) -> None:
     finally:
         if collecting:
             gc.enable()
+
+
+def next_time(sim: Clock) -> float:
+    """The time of the first event queued on ``sim`` (SimPy's heap or the wake-up queue)."""
+    t = sim._queue[0][0]  # never empty while running: the stop event is on it
+    times = sim.times
+    return times[0] if times and times[0] < t else t
 
 
 def pending_wakeups(sim: Clock) -> list[Wakeup]:

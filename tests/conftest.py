@@ -36,6 +36,17 @@ def scenario(
     return ls.Scenario.from_dict(data)
 
 
+def assert_same_results(a: Any, b: Any) -> None:
+    """Two runs give the same results: every number (but wall time), the series, the trace."""
+    da, db = a.to_dict(), b.to_dict()
+    for d in (da, db):
+        d.pop("wall_s", None)
+        d.get("run", {}).pop("wall_s", None)
+    assert da == db
+    assert a.timeseries.equals(b.timeseries)
+    assert a.invocations.equals(b.invocations)
+
+
 @pytest.fixture
 def trace_csv(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Write arrival times to a CSV and return its path (a string)."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
-from lambdasim.clock import Wakeup, queue_at
+from lambdasim.clock import Wakeup, next_time, queue_at
 from lambdasim.records import Outcome, ThrottleReason
 
 if TYPE_CHECKING:
@@ -97,8 +97,6 @@ def run_arrivals(
         same instant), None after the last arrival.
     """
     sim = fn.sim
-    heap = sim.heap
-    ctimes = sim.times
     eid = sim.ids
     own = fn._own_times  # ends with +inf (lazy_completions): own[0] needs no emptiness test
     slots = fn._slots
@@ -137,9 +135,7 @@ def run_arrivals(
 
     now = w.when
     cur = w.seq
-    limit = heap[0][0]
-    if ctimes and ctimes[0] < limit:
-        limit = ctimes[0]
+    limit = next_time(sim)
     while True:
         if left > 0:  # SyncFrontDoor.attempt, inlined while the quota's window has room
             left -= 1
@@ -242,9 +238,7 @@ def run_arrivals(
                 sim.cur_seq = cur
                 metrics.throttled(now, reason)
                 throttled(now, 1)  # a client retry is a SimPy event: it may come first
-                limit = heap[0][0]
-                if ctimes and ctimes[0] < limit:
-                    limit = ctimes[0]
+                limit = next_time(sim)
             else:
                 if now >= edge:
                     level.n, level.s, level.smax = n, s, smax
@@ -284,9 +278,7 @@ def run_arrivals(
             busy = account.busy
             left = rate.left
             room = (fn._row_limit - len(rows)) // 6
-            limit = heap[0][0]
-            if ctimes and ctimes[0] < limit:
-                limit = ctimes[0]
+            limit = next_time(sim)
         t = next(times)  # +inf after the last
         if t < limit:  # strictly first: the clock would run it at once, with the next id
             now = t

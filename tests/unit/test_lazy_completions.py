@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import lambdasim as ls
 from lambdasim.service.invoke import FunctionService
+from tests.conftest import assert_same_results
 
 pytestmark = pytest.mark.unit
 
@@ -29,16 +30,6 @@ def _both(sc: ls.Scenario, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
         m.setattr(FunctionService, "lazy_completions", lambda self: None)
         eager = ls.run(sc, progress=False, trace=True)
     return lazy, eager
-
-
-def _same(lazy: Any, eager: Any) -> None:
-    a, b = lazy.to_dict(), eager.to_dict()
-    a.pop("wall_s", None), b.pop("wall_s", None)
-    for d in (a, b):
-        d.get("run", {}).pop("wall_s", None)
-    assert a == b
-    assert lazy.timeseries.equals(eager.timeseries)
-    assert lazy.invocations.equals(eager.invocations)
 
 
 _duration = st.one_of(
@@ -103,7 +94,7 @@ def test_lazy_completions_change_nothing(
             "workloads": [w],
         }
     )
-    _same(*_both(sc, monkeypatch))
+    assert_same_results(*_both(sc, monkeypatch))
 
 
 def test_lazy_completions_are_used_for_a_lone_sync_function(
@@ -122,4 +113,4 @@ def test_lazy_completions_are_used_for_a_lone_sync_function(
     ls.run(sc, progress=False)
     assert calls == ["api"]
     monkeypatch.undo()
-    _same(*_both(sc, monkeypatch))
+    assert_same_results(*_both(sc, monkeypatch))

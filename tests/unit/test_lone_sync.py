@@ -13,7 +13,8 @@ take turns) and a trace, with several time-series periods and a warm-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -22,11 +23,14 @@ from hypothesis import strategies as st
 
 import lambdasim as ls
 from lambdasim.service import lone_sync
+from tests.conftest import assert_same_results
 
 pytestmark = pytest.mark.unit
 
 
-def _both(sc: ls.Scenario, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, int]:
+@contextmanager
+def _counting_loop_calls() -> Iterator[list[int]]:
+    """Count the calls of ``lone_sync.run_arrivals`` (``[n]``) while the block runs."""
     calls = [0]
     real = lone_sync.run_arrivals
 
@@ -34,23 +38,18 @@ def _both(sc: ls.Scenario, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, i
         calls[0] += 1
         return real(*a)
 
-    with monkeypatch.context() as m:
+    with pytest.MonkeyPatch.context() as m:
         m.setattr(lone_sync, "run_arrivals", spy)
+        yield calls
+
+
+def _both(sc: ls.Scenario, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, int]:
+    with _counting_loop_calls() as calls:
         fused = ls.run(sc, progress=False, trace=True)
     with monkeypatch.context() as m:
         m.setattr(lone_sync, "ENABLED", False)
         general = ls.run(sc, progress=False, trace=True)
     return fused, general, calls[0]
-
-
-def _same(fused: Any, general: Any) -> None:
-    a, b = fused.to_dict(), general.to_dict()
-    for d in (a, b):
-        d.pop("wall_s", None)
-        d.get("run", {}).pop("wall_s", None)
-    assert a == b
-    assert fused.timeseries.equals(general.timeseries)
-    assert fused.invocations.equals(general.invocations)
 
 
 _duration = st.one_of(
@@ -143,7 +142,7 @@ def test_the_fused_loop_changes_nothing(
     )
     fused, general, calls = _both(sc, monkeypatch)
     assert calls > 0  # the loop ran
-    _same(fused, general)
+    assert_same_results(fused, general)
 
 
 def test_the_fused_loop_runs_the_quickstart_and_the_benchmark_shapes(
@@ -169,7 +168,7 @@ def test_the_fused_loop_runs_the_quickstart_and_the_benchmark_shapes(
     for sc in (ls.load("configs/quickstart.yaml").replace({"horizon_s": 300}), w1):
         fused, general, calls = _both(sc, monkeypatch)
         assert 0 < calls
-        _same(fused, general)
+        assert_same_results(fused, general)
     # W1: the loop is left only for the quota's window each second and for client-retry-free
     # throttles, which never leave it: about one call per simulated second, not per arrival
     assert calls <= 2 * 60 + 1
@@ -194,15 +193,7 @@ def test_a_function_others_observe_does_not_use_the_fused_loop() -> None:
             ],
         }
     )
-    calls = [0]
-    real = lone_sync.run_arrivals
-
-    def spy(*a: Any) -> float | None:
-        calls[0] += 1
-        return real(*a)
-
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(lone_sync, "run_arrivals", spy)
+    with _counting_loop_calls() as calls:
         r = ls.run(sc, progress=False)
     assert calls[0] == 0
     assert r.to_dict()["functions"]["f"]["invocations_run"] > 0
@@ -236,7 +227,7 @@ def test_a_completion_queued_after_an_arrival_took_its_id_comes_after_it(
     )
     fused, general, calls = _both(sc, monkeypatch)
     assert calls > 0
-    _same(fused, general)
+    assert_same_results(fused, general)
     f = fused.to_dict()["functions"]["f"]
     assert f["invocations_run"] == 5  # 0.5 s, then 1, 2, 3, 4 s
     assert f["cold_starts"] == 2
