@@ -18,7 +18,8 @@ floating-point operations in the same order. Throttles, cold starts, resets, exp
 rare case call the same methods as the general path. It is measured by
 ``benchmarks/throughput.py`` and held to the general path exactly by
 ``tests/unit/test_lone_sync.py`` (every result and the trace, on tie-prone random scenarios);
-:data:`ENABLED` switches it off.
+:data:`ENABLED` switches it off. A change to the invoke rules in those methods must be made
+here too; that test fails until it is.
 """
 
 from __future__ import annotations
