@@ -404,6 +404,7 @@ class FunctionService:
                     return
                 heappop(times)
                 del slots[t]
+            w.when = t  # the fused loop (service/lone_sync.py) does not store it
             w.callbacks = None
             done(w)
 

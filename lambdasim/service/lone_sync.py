@@ -27,12 +27,14 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
-from lambdasim.clock import Wakeup, next_time, queue_at
-from lambdasim.records import Outcome, ThrottleReason
+from lambdasim.clock import next_time, queue_at
+from lambdasim.records import Outcome
+from lambdasim.service.invoke import ADMITTED
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from lambdasim.clock import Wakeup
     from lambdasim.service.concurrency import RequestRate
     from lambdasim.service.invoke import FunctionService
 
@@ -41,9 +43,6 @@ __all__ = ["ENABLED", "eligible", "run_arrivals"]
 #: Use the fused loop when a driver is eligible (tests switch it off to compare).
 ENABLED = True
 
-_RESERVED = int(ThrottleReason.RESERVED_CONCURRENCY)
-_ACCOUNT = int(ThrottleReason.ACCOUNT_CONCURRENCY)
-_SCALING = int(ThrottleReason.SCALING_RATE)
 _TIMEOUT = int(Outcome.TIMEOUT)
 _ERROR = int(Outcome.ERROR)
 
@@ -102,17 +101,17 @@ def run_arrivals(
     own = fn._own_times  # ends with +inf (lazy_completions): own[0] needs no emptiness test
     slots = fn._slots
     pool = fn.pool
+    idle = pool.idle  # read again after every call that may rebind it (expire compacts it)
     level = fn.level
     account = fn.account
     rc = fn.reserved
-    take = fn.bucket.take
     metrics = fn.metrics
     rows = fn._rows
     handler = fn._handler
     uniform = fn._uniform
     error_rate = fn._error_rate
+    errors = error_rate > 0.0
     timeout = fn._timeout
-    plan = fn.execution.plan
     tracer = fn.tracer
     name = fn.name
     keep_alive = pool.keep_alive
@@ -123,12 +122,12 @@ def run_arrivals(
         # and a deadline t + fixed <= horizon + fixed <= ml <= born + ml (rounding is
         # monotone), so both lifetime tests below are False for every t; skip them.
         ml = None
-    done = fn._done
     drain = fn._drain
+    invoke = fn.invoke
     throttled = door.throttled
     # The concurrency level, the account's busy count, the quota's room and the rows left
     # before a flush live in locals; they are written back before any call that reads them
-    # (the general drain, the door's slow path, a throttle) and on return.
+    # (the general drain, the general invoke, the door's slow path) and on return.
     n, s, smax, edge = level.n, level.s, level.smax, level.edge
     busy, capacity = account.busy, account.capacity
     left = rate.left
@@ -141,8 +140,8 @@ def run_arrivals(
         if left > 0:  # SyncFrontDoor.attempt, inlined while the quota's window has room
             left -= 1
             # ---- FunctionService._drain and _done: completions SimPy would process first
-            while own[0] <= now:
-                t = own[0]
+            t = own[0]
+            while t <= now:
                 c = slots[t]
                 if c.__class__ is list:  # several at one instant (rare): the general drain
                     level.n, level.s, level.smax, account.busy = n, s, smax, busy
@@ -151,13 +150,15 @@ def run_arrivals(
                     drain(now, cur)
                     n, s, smax, edge = level.n, level.s, level.smax, level.edge
                     busy = account.busy
+                    idle = pool.idle
                     room = (fn._row_limit - len(rows)) // 6
                     break
                 if t == now and c.seq > cur:
                     break
                 heappop(own)
                 del slots[t]
-                # (``c.callbacks`` is left as it is: only the clock's own queue reads it)
+                # (``c.callbacks`` and ``c.when`` are left as they are: only the clock's own
+                # queue reads the first, and _drain sets the second from the queue's key)
                 e = c.owner
                 if t >= edge:
                     level.n, level.s, level.smax = n, s, smax
@@ -169,6 +170,7 @@ def run_arrivals(
                     busy -= 1
                 if pool.due <= t:
                     pool.expire(t)
+                    idle = pool.idle
                 if ml is not None and t - e.born >= ml:
                     pool.retire(e, t)
                 else:
@@ -179,7 +181,7 @@ def run_arrivals(
                     e.busy = False
                     if deadline < e.heap_at:
                         pool.push(e, deadline)
-                    pool.idle.append(e)
+                    idle.append(e)
                 rows.extend((e.start, e.arrival, t, e.invoke_s, e.outcome, 0.0))  # no caller
                 if e.cold:
                     metrics.finished_cold(e)
@@ -189,58 +191,43 @@ def run_arrivals(
                     room = (fn._row_limit - len(rows)) // 6
                 if tracer is not None:
                     tracer.record(name, e, t, e.outcome, e.invoke_s)
-            # ---- FunctionService.invoke, without provisioned concurrency
-            reason = -1  # admitted (a ThrottleReason is >= 0)
-            if rc is not None:
-                if n >= rc:
-                    reason = _RESERVED
-            elif busy >= capacity:
-                reason = _ACCOUNT
-            if reason < 0:
+                t = own[0]
+            # ---- FunctionService.invoke: a warm start on the most recently used idle
+            # environment is inlined; anything else (a throttle, a cold start, a reset
+            # environment, a reclaimed one on the stack) is left to invoke itself
+            e = None
+            if n < rc if rc is not None else busy < capacity:
                 if pool.due <= now:
                     pool.expire(now)
-                idle = pool.idle
-                e = None
-                while idle:
+                    idle = pool.idle
+                if idle:
                     e = idle.pop()
-                    if e.dead:
-                        pool.dead_in_idle -= 1
+                    if e.dead or e.reset:
+                        idle.append(e)  # as it was: invoke takes it
                         e = None
-                        continue
-                    e.busy = True
-                    break
-                if e is None:
-                    if take(now):
-                        e = pool.create(now)
-                        e.wake = Wakeup(sim, done, e)
-                        init_s, invoke_s, outcome, suppressed = plan(True, False, None, None)
-                        e.cold = True
-                    else:
-                        reason = _SCALING
-                elif e.reset:
-                    init_s, invoke_s, outcome, suppressed = plan(False, True, None, None)
-                    e.cold = False
-                else:
-                    init_s = 0.0
-                    suppressed = False
-                    invoke_s = handler()
-                    if invoke_s > timeout:
-                        invoke_s = timeout
-                        outcome = _TIMEOUT
-                    elif error_rate > 0.0 and uniform() < error_rate:
-                        outcome = _ERROR
-                    else:
-                        outcome = 0
-                    e.cold = False
-            if reason >= 0:
-                level.n, level.s, level.smax = n, s, smax
+            if e is None:
+                level.n, level.s, level.smax, account.busy = n, s, smax, busy
                 rate.left = left
                 sim.set_now(now)
                 sim.cur_seq = cur
-                metrics.throttled(now, reason)
-                throttled(now, 1)  # a client retry is a SimPy event: it may come first
+                if invoke(now, now) != ADMITTED:
+                    throttled(now, 1)  # a client retry is a SimPy event: it may come first
+                n, s, smax, edge = level.n, level.s, level.smax, level.edge
+                busy = account.busy
+                idle = pool.idle
                 limit = next_time(sim)
             else:
+                e.busy = True
+                invoke_s = handler()
+                if invoke_s > timeout:
+                    invoke_s = timeout
+                    outcome = _TIMEOUT
+                    e.reset = True  # was False: a reset environment goes to invoke
+                elif errors and uniform() < error_rate:
+                    outcome = _ERROR
+                else:
+                    outcome = 0
+                e.cold = False
                 if now >= edge:
                     level.n, level.s, level.smax = n, s, smax
                     level.roll(now)
@@ -251,21 +238,20 @@ def run_arrivals(
                     smax = n
                 if rc is None:
                     busy += 1
-                e.reset = outcome == _TIMEOUT
                 e.arrival = now
                 e.start = now
-                e.suppressed = suppressed
-                e.init_s = init_s
+                if tracer is not None:
+                    # only the tracer reads these of a warm invoke (the metrics read them of
+                    # a cold or re-initialised one, which invoke sets)
+                    e.suppressed = False
+                    e.init_s = 0.0
                 e.outcome = outcome
                 e.invoke_s = invoke_s
-                if suppressed or e.cold:
-                    metrics.started(e)
                 c = e.wake
-                end = now + init_s + invoke_s
+                end = now + invoke_s  # now + 0.0 + invoke_s, exactly (now >= 0)
                 if end in slots:  # another completion at this instant: SimPy's order
                     queue_at(own, slots, c, end)
                 else:
-                    c.when = end
                     c.seq = next(eid)
                     slots[end] = c
                     heappush(own, end)
@@ -277,6 +263,7 @@ def run_arrivals(
             door.attempt(now, now, 1)
             n, s, smax, edge = level.n, level.s, level.smax, level.edge
             busy = account.busy
+            idle = pool.idle
             left = rate.left
             room = (fn._row_limit - len(rows)) // 6
             limit = next_time(sim)
