@@ -17,7 +17,7 @@ from itertools import chain
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BLOCK", "Streams", "sampler"]
+__all__ = ["BLOCK", "Streams", "sampler", "values"]
 
 #: Random numbers are drawn in numpy blocks of this size and handed out one by one
 #: (architecture.md: per-call numpy sampling costs ~1 µs, a list pop ~30 ns).
@@ -62,3 +62,15 @@ def sampler(draw: Callable[[int], NDArray[np.float64]], block: int = BLOCK) -> C
     call per value.
     """
     return partial(next, chain.from_iterable(_blocks(draw, block)))
+
+
+def values(sample: Callable[[], float]) -> Iterator[float]:
+    """An endless iterator giving the values ``sample()`` would, in the same order.
+
+    For a :func:`sampler` it is the iterator behind it (``next`` on it skips the ``partial``:
+    the fused invoke loop of :mod:`lambdasim.service.lone_sync` draws once per invocation);
+    for any other callable, ``iter(sample, sentinel)``.
+    """
+    if isinstance(sample, partial) and sample.func is next and len(sample.args) == 1:
+        return sample.args[0]  # type: ignore[no-any-return]
+    return iter(sample, object())

@@ -24,11 +24,13 @@ here too; that test fails until it is.
 
 from __future__ import annotations
 
+import math
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.clock import next_time, queue_at
 from lambdasim.records import Outcome
+from lambdasim.rng import values
 from lambdasim.service.invoke import ADMITTED
 
 if TYPE_CHECKING:
@@ -107,7 +109,7 @@ def run_arrivals(
     rc = fn.reserved
     metrics = fn.metrics
     rows = fn._rows
-    handler = fn._handler
+    durations = values(fn._handler)  # next(durations) is handler(), one call less
     uniform = fn._uniform
     error_rate = fn._error_rate
     errors = error_rate > 0.0
@@ -136,7 +138,7 @@ def run_arrivals(
     now = w.when
     cur = w.seq
     limit = next_time(sim)
-    while True:
+    for nxt in times:  # the arrival after the one at ``now``; +inf after the last
         if left > 0:  # SyncFrontDoor.attempt, inlined while the quota's window has room
             left -= 1
             # ---- FunctionService._drain and _done: completions SimPy would process first
@@ -218,7 +220,7 @@ def run_arrivals(
                 limit = next_time(sim)
             else:
                 e.busy = True
-                invoke_s = handler()
+                invoke_s = next(durations)
                 if invoke_s > timeout:
                     invoke_s = timeout
                     outcome = _TIMEOUT
@@ -267,17 +269,19 @@ def run_arrivals(
             left = rate.left
             room = (fn._row_limit - len(rows)) // 6
             limit = next_time(sim)
-        t = next(times)  # +inf after the last
-        if t < limit:  # strictly first: the clock would run it at once, with the next id
-            now = t
+        if nxt < limit:  # strictly first: the clock would run it at once, with the next id
+            now = nxt
             cur = next(eid)
             continue
-        # leave everything as the general path would have: the level, the quota, and the
-        # clock at the last arrival with its id
-        level.n, level.s, level.smax, account.busy = n, s, smax, busy
-        rate.left = left
-        sim.set_now(now)
-        sim.cur_seq = cur
-        w.when = now
-        w.seq = cur
-        return t if t < horizon else None
+        break
+    else:  # not reached: ``times`` ends with +inf, which is never first
+        nxt = math.inf
+    # leave everything as the general path would have: the level, the quota, and the clock
+    # at the last arrival with its id
+    level.n, level.s, level.smax, account.busy = n, s, smax, busy
+    rate.left = left
+    sim.set_now(now)
+    sim.cur_seq = cur
+    w.when = now
+    w.seq = cur
+    return nxt if nxt < horizon else None

@@ -231,3 +231,21 @@ def test_a_completion_queued_after_an_arrival_took_its_id_comes_after_it(
     f = fused.to_dict()["functions"]["f"]
     assert f["invocations_run"] == 5  # 0.5 s, then 1, 2, 3, 4 s
     assert f["cold_starts"] == 2
+
+
+def test_values_gives_what_the_sampler_would() -> None:
+    """``rng.values`` (the loop's duration draws) yields exactly the calls' values, in order,
+    for a block sampler (its own iterator) and for any other callable (``iter(f, sentinel)``)."""
+    import numpy as np
+
+    from lambdasim.rng import sampler, values
+
+    def draw(n: int) -> Any:
+        return np.random.default_rng(7).exponential(0.1, n)
+
+    one, two = sampler(draw, block=5), sampler(draw, block=5)
+    it = values(two)
+    assert [one() for _ in range(12)] == [next(it) for _ in range(12)]  # across block edges
+    counter = iter(range(100)).__next__
+    it2 = values(lambda: float(counter()))
+    assert [next(it2) for _ in range(3)] == [0.0, 1.0, 2.0]
