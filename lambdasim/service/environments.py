@@ -24,13 +24,21 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from lambdasim.clock import Clock, Wakeup
+
 __all__ = ["EnvironmentPool", "ExecutionEnvironment"]
 
 _INF = math.inf
 
 
-class ExecutionEnvironment:
-    """One execution environment (a Firecracker microVM) and the request it is serving."""
+class ExecutionEnvironment(Wakeup):
+    """One execution environment (a Firecracker microVM) and the request it is serving.
+
+    It is also the reusable wake-up of its invokes' completions (its own ``owner``), set up by
+    :meth:`arm`: the invoke path queues the environment itself, so a completion reaches one
+    object, not a wake-up and then its environment (issue 16: one object fewer per invocation
+    to reach in memory, 40 bytes fewer per environment).
+    """
 
     __slots__ = (
         "arrival",
@@ -49,7 +57,6 @@ class ExecutionEnvironment:
         "reset",
         "start",
         "suppressed",
-        "wake",
     )
 
     def __init__(self, env_id: int, born: float) -> None:
@@ -71,7 +78,14 @@ class ExecutionEnvironment:
         self.invoke_s = 0.0
         self.outcome = 0
         self.caller: Any = None
-        self.wake: Any = None  # the environment's reusable completion wake-up
+
+    def arm(self, sim: Clock, callback: Callable[[Any], float | None]) -> None:
+        """Make the environment its own completion wake-up: ``callback(self)`` on ``sim``."""
+        Wakeup.__init__(self, sim, callback, self)
+
+    def disarm(self) -> None:
+        """Drop the reference to itself (a reclaimed environment): freed by reference counting."""
+        self.owner = None
 
 
 class EnvironmentPool:
@@ -126,7 +140,7 @@ class EnvironmentPool:
                 continue
             if e.deadline <= at:
                 e.dead = True
-                e.wake = None  # no cycle with its wake-up: freed by reference counting
+                e.disarm()
                 self.dead_in_idle += 1
                 self.live -= 1
                 self.level.down(e.deadline)
@@ -157,7 +171,7 @@ class EnvironmentPool:
     def retire(self, e: ExecutionEnvironment, now: float) -> None:
         """Remove a busy environment at ``now`` (its invoke has just ended)."""
         e.dead = True
-        e.wake = None  # no cycle with its wake-up: freed by reference counting
+        e.disarm()
         e.busy = False
         self.live -= 1
         self.level.down(now)

@@ -7,9 +7,10 @@ Admission of one invoke attempt (aws-lambda-behaviour.md §4 "Model implications
 2. an idle warm environment of the function (most recently used first), or else
 3. a new environment if the per-function scaling allowance has a token — otherwise 429.
 
-An admitted invoke queues exactly one wake-up for its completion: the environment's own
-reusable :class:`~lambdasim.clock.Wakeup`, whose callback is bound once per environment, on the
-clock's wake-up queue, or, for a function nobody else observes, on the function's own queue
+An admitted invoke queues exactly one wake-up for its completion: the environment itself (an
+:class:`~lambdasim.service.environments.ExecutionEnvironment` is a reusable
+:class:`~lambdasim.clock.Wakeup`, its callback bound once per environment), on the clock's
+wake-up queue, or, for a function nobody else observes, on the function's own queue
 (:meth:`FunctionService.lazy_completions`). No process, no ``Resource`` request, no
 per-invocation object, no call into the metrics (the invoke path appends the row itself). This
 module is the hot path of the simulator; it is written for speed (locals, no helper calls on
@@ -211,7 +212,7 @@ class FunctionService:
                 self.metrics.throttled(now, _SCALING)
                 return _SCALING
             e = pool.create(now)
-            e.wake = Wakeup(self.sim, self._done, e)
+            e.arm(self.sim, self._done)
             init_s, invoke_s, outcome, suppressed = self.execution.plan(
                 True, False, error, duration_s
             )
@@ -263,7 +264,7 @@ class FunctionService:
             self.metrics.started(e)
         if pc is not None:
             pc.count_invocation(now, arrival, on_pc=False)
-        w = e.wake
+        w = e  # the environment is its own completion wake-up
         end = now + init_s + invoke_s
         slots = self._slots
         if end in slots:  # another wake-up at this instant: ordered as SimPy would
@@ -357,7 +358,7 @@ class FunctionService:
             self.metrics.started(e)
         assert self.pc is not None
         self.pc.count_invocation(now, arrival, on_pc=True)
-        e.wake.at(now + invoke_s)
+        e.at(now + invoke_s)
         return ADMITTED
 
     # ------------------------------------------------------------------ lazy completions
@@ -443,7 +444,7 @@ class FunctionService:
         pool.level.up(now)
         e.pc = True
         e.busy = False
-        e.wake = Wakeup(self.sim, self._done, e)
+        e.arm(self.sim, self._done)
         return e
 
     def retire_pc_environment(self, e: ExecutionEnvironment, now: float) -> None:

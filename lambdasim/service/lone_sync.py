@@ -10,12 +10,15 @@ else queued on the clock (SimPy's heap and the clock's wake-up queue: a client r
 request-rate window, another workload's driver). When something else comes first it returns
 the next arrival's time to :func:`lambdasim.clock.run`, which orders it with the rest.
 
-This is :meth:`SyncArrivals._fire`, :meth:`SyncFrontDoor.attempt`,
-:meth:`FunctionService.invoke`, ``_drain`` and ``_done`` with everything a sync request can
-reach inlined and every collaborator held in a local, and nothing else: the same draws in the
-same order, the same event ids (``next(eid)`` where the clock would have taken one), the same
-floating-point operations in the same order. Throttles, cold starts, resets, expiry and every
-rare case call the same methods as the general path. It is measured by
+This is :meth:`SyncArrivals._fire`, :meth:`SyncFrontDoor.attempt`, ``_drain``, ``_done``
+and the warm start of :meth:`FunctionService.invoke` inlined, every collaborator held in a
+local, and nothing else: the same draws in the same order, the same event ids (``next(eid)``
+where the clock would have taken one), the same floating-point operations in the same order.
+Only a warm start on a live idle environment is inlined; an arrival that would be throttled,
+start cold, re-run INIT on a reset environment or meet a reclaimed one on the idle stack goes
+to :meth:`FunctionService.invoke` itself, and a window of the request-rate quota to open to
+:meth:`SyncFrontDoor.attempt`; ties at one instant and expiry call the general methods too.
+It is measured by
 ``benchmarks/throughput.py`` and held to the general path exactly by
 ``tests/unit/test_lone_sync.py`` (every result and the trace, on tie-prone random scenarios);
 :data:`ENABLED` switches it off. A change to the invoke rules in those methods must be made
@@ -144,8 +147,8 @@ def run_arrivals(
             # ---- FunctionService._drain and _done: completions SimPy would process first
             t = own[0]
             while t <= now:
-                c = slots[t]
-                if c.__class__ is list:  # several at one instant (rare): the general drain
+                e = slots[t]  # the environment is its own completion wake-up
+                if e.__class__ is list:  # several at one instant (rare): the general drain
                     level.n, level.s, level.smax, account.busy = n, s, smax, busy
                     rate.left = left
                     sim.set_now(now)
@@ -155,13 +158,12 @@ def run_arrivals(
                     idle = pool.idle
                     room = (fn._row_limit - len(rows)) // 6
                     break
-                if t == now and c.seq > cur:
+                if t == now and e.seq > cur:
                     break
                 heappop(own)
                 del slots[t]
-                # (``c.callbacks`` and ``c.when`` are left as they are: only the clock's own
+                # (``e.callbacks`` and ``e.when`` are left as they are: only the clock's own
                 # queue reads the first, and _drain sets the second from the queue's key)
-                e = c.owner
                 if t >= edge:
                     level.n, level.s, level.smax = n, s, smax
                     level.roll(t)
@@ -249,13 +251,12 @@ def run_arrivals(
                     e.init_s = 0.0
                 e.outcome = outcome
                 e.invoke_s = invoke_s
-                c = e.wake
                 end = now + invoke_s  # now + 0.0 + invoke_s, exactly (now >= 0)
                 if end in slots:  # another completion at this instant: SimPy's order
-                    queue_at(own, slots, c, end)
+                    queue_at(own, slots, e, end)
                 else:
-                    c.seq = next(eid)
-                    slots[end] = c
+                    e.seq = next(eid)
+                    slots[end] = e
                     heappush(own, end)
         else:  # a window to open, or the quota used up: the door decides
             level.n, level.s, level.smax, account.busy = n, s, smax, busy
