@@ -136,7 +136,12 @@ class Function(_Model):
             SnapStartColdStart.billed(self.runtime)  # raises, naming the supported runtimes
         return self
 
-    @field_validator("provisioned_concurrency", mode="before")
+    @field_validator(
+        "provisioned_concurrency",
+        mode="before",
+        # the JSON schema (``lambdasim schema``) accepts the number shorthand too
+        json_schema_input_type=ProvisionedConcurrency | Annotated[int, Field(ge=0)] | None,
+    )
     @classmethod
     def _pc_shorthand(cls, v: Any) -> Any:
         return provisioned_from_number(v)

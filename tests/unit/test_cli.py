@@ -10,6 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import lambdasim as ls
 from lambdasim.cli import app
 from lambdasim.results.schema import FUNCTION_KEYS
 from tests.conftest import ROOT
@@ -183,19 +184,7 @@ def _schema() -> dict[str, object]:
     return schema
 
 
-_SHORTHAND = pytest.mark.xfail(
-    strict=True,
-    reason="the schema lacks the bare-integer shorthand of provisioned_concurrency",
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(p.name, marks=_SHORTHAND) if p.stem == "pc-schedule" else p.name
-        for p in sorted((ROOT / "configs").glob("*.yaml"))
-    ],
-)
+@pytest.mark.parametrize("name", [p.name for p in sorted((ROOT / "configs").glob("*.yaml"))])
 def test_schema_accepts_the_shipped_config(name: str) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     data = yaml.safe_load((ROOT / "configs" / name).read_text(encoding="utf-8"))
@@ -218,6 +207,24 @@ def test_schema_rejects_bad_values_and_unknown_keys(tmp_path: Path) -> None:
     r = runner.invoke(app, ["schema", "--out", str(out)])
     assert r.exit_code == 0 and r.stdout == "" and r.stderr == f"schema written to {out}\n"
     assert json.loads(out.read_text(encoding="utf-8")) == _schema()
+
+
+def test_schema_takes_what_the_loader_takes_for_provisioned_concurrency() -> None:
+    """A number is shorthand for ``{initial: N}`` (config/provisioned.py): the schema agrees
+    with the loader on a number, a block, null and a negative number."""
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(_schema())
+    base = yaml.safe_load(Path(QUICK).read_text(encoding="utf-8"))
+    for value, ok in ((20, True), ({"initial": 20}, True), (None, True), (-1, False)):
+        data = json.loads(json.dumps(base))
+        data["functions"]["api"]["provisioned_concurrency"] = value
+        schema_ok = not list(validator.iter_errors(data))
+        try:
+            ls.Scenario.from_dict(data)
+            loader_ok = True
+        except ls.ConfigError:
+            loader_ok = False
+        assert schema_ok == loader_ok == ok, value
 
 
 def test_pricing_show_prints_the_table() -> None:
