@@ -252,11 +252,14 @@ def animate_timeline(
     from matplotlib.patches import Rectangle
 
     ax = plot_timeline(result, function=function, start_s=start_s, end_s=end_s, **kwargs)
+    # The clock counts from segments not clipped at the window's end: at its last frame
+    # (t = end_s) an environment still busy or warm past end_s is live, though its drawn bar
+    # stops there.
     tl = timeline_segments(
         result,
         function=function,
         start_s=start_s,
-        end_s=end_s,
+        end_s=math.inf,
         keep_alive_s=kwargs.get("keep_alive_s"),
     )
     seg = tl.segments

@@ -383,15 +383,15 @@ def test_animation_frames_count_the_environments_of_the_trace(run: ls.RunResult)
     assert _clock_from_log(run, 20.0) != _clock_from_log(run, 0.0)  # not all empty
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the last frame (t = end_s) counts no environment: segments are clipped at end_s",
-)
 def test_animation_last_frame_counts_the_environments_at_the_window_end(
     run: ls.RunResult,
 ) -> None:
     frames = _animation_clock(run, end_s=30, frames=4)
     assert frames[30.0].endswith(_clock_from_log(run, 30.0)), frames[30.0]
+    assert _clock_from_log(run, 30.0) != _clock_from_log(run, 1e9)  # environments are live
+    # a window ending before the horizon: the bars stop at 47 s, the clock still counts
+    frames = _animation_clock(run, end_s=47, frames=2)
+    assert frames[47.0].endswith(_clock_from_log(run, 47.0)), frames[47.0]
 
 
 @pytest.fixture(scope="module")
