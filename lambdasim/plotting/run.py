@@ -336,9 +336,12 @@ def plot_latency(
 def cost_breakdown(result: RunResult) -> pd.DataFrame:
     """Cost of the simulated window in USD by component, one row per function.
 
-    Columns ``requests``, ``duration`` (ephemeral storage included), ``provisioned`` and
-    ``SQS`` (a queue's request cost goes to the function it triggers, plus that mapping's
-    provisioned pollers); queues no function consumes (DLQs) get a row ``queue:NAME``.
+    Columns ``requests``, ``duration`` (ephemeral storage included), ``provisioned``, one per
+    execution-model charge some function has (``managed instances``, ``tenant isolation``,
+    ``snapstart``: the cost table's ``*_usd`` columns beyond these, 0 where a charge has no
+    price) and ``SQS`` (a queue's request cost goes to the function it triggers, plus that
+    mapping's provisioned pollers); queues no function consumes (DLQs) get a row
+    ``queue:NAME``. A function's columns other than ``SQS`` add up to its ``total_usd``.
 
     Parameters
     ----------
@@ -350,14 +353,17 @@ def cost_breakdown(result: RunResult) -> pd.DataFrame:
     pandas.DataFrame
     """
     cost = result.cost
-    out = pd.DataFrame(
-        {
-            "requests": cost["requests_usd"],
-            "duration": cost["duration_usd"] + cost["ephemeral_usd"],
-            "provisioned": cost["provisioned_usd"],
-            "SQS": 0.0,
-        }
-    ).astype("float64")
+    parts: dict[str, Any] = {
+        "requests": cost["requests_usd"],
+        "duration": cost["duration_usd"] + cost["ephemeral_usd"],
+        "provisioned": cost["provisioned_usd"],
+    }
+    known = {"requests_usd", "duration_usd", "ephemeral_usd", "provisioned_usd", "total_usd"}
+    for col in cost.columns:  # the execution models' charges (results/execution_models.py)
+        if col.endswith("_usd") and col not in known:
+            parts[col.removesuffix("_usd").replace("_", " ")] = cost[col].fillna(0.0)
+    parts["SQS"] = 0.0
+    out = pd.DataFrame(parts).astype("float64")
     consumed: set[str] = set()
     for fname, block in result.functions.items():
         sqs = block.get("sqs")
@@ -368,7 +374,7 @@ def cost_breakdown(result: RunResult) -> pd.DataFrame:
             out.loc[fname, "SQS"] = q_usd + float(sqs.get("epu_cost_usd", 0.0))
     for q, block in result.queues.items():
         if q not in consumed and "cost_usd" in block:
-            out.loc[f"queue:{q}"] = [0.0, 0.0, 0.0, float(block["cost_usd"])]
+            out.loc[f"queue:{q}"] = [0.0] * (len(out.columns) - 1) + [float(block["cost_usd"])]
     out.index.name = "function"
     return out
 
@@ -379,7 +385,8 @@ def plot_cost(
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
-    """Cost breakdown per function: requests, duration, provisioned concurrency and SQS.
+    """Cost breakdown per function: requests, duration, provisioned concurrency, the execution
+    models' charges and SQS.
 
     Stacked horizontal bars of :func:`cost_breakdown` (USD of the simulated window, after
     warm-up); components that are zero everywhere are left out.
@@ -402,11 +409,13 @@ def plot_cost(
     y = np.arange(len(table))
     left = np.zeros(len(table))
     colors = {"requests": "C0", "duration": "C1", "provisioned": "C2", "SQS": "C4"}
+    extra = iter(("C3", "C5", "C6", "C7", "C8", "C9"))  # the execution models' charges
     for col in table.columns:
         v = table[col].to_numpy(dtype=np.float64)
         if not np.any(v > 0):
             continue
-        ax.barh(y, v, left=left, label=col, color=colors[col], **kwargs)
+        color = colors[col] if col in colors else next(extra, "C9")
+        ax.barh(y, v, left=left, label=col, color=color, **kwargs)
         left = left + v
     for yi, total in zip(y, left, strict=True):
         ax.annotate(

@@ -17,6 +17,7 @@ import pytest
 
 import lambdasim as ls
 from lambdasim import plotting
+from tests.conftest import ROOT
 
 matplotlib.use("Agg")  # headless; a no-op if pyplot already uses it
 import matplotlib.pyplot as plt
@@ -261,6 +262,24 @@ def test_cost_breakdown_matches_run_cost(pc_run: ls.RunResult, async_sqs_run: ls
     assert set(drawn) == {col for col in q.columns if (q[col] > 0).any()}
     for col, widths in drawn.items():
         np.testing.assert_allclose(widths, q[col].to_numpy(), rtol=1e-12)
+
+
+def test_cost_breakdown_includes_execution_model_charges() -> None:
+    """A Managed Instances function's bill is instances, not GB-s: the breakdown carries the
+    charge as its own component, so every function's bar adds up to its ``total_usd``."""
+    sc = ls.load(ROOT / "configs" / "lmi-vs-on-demand.yaml").replace({"horizon_s": 900})
+    res = ls.run(sc, progress=False)
+    table = plotting.cost_breakdown(res)
+    assert table.loc["api-lmi", "managed instances"] > 0
+    assert table.loc["api-on-demand", "managed instances"] == 0
+    for fname in res.cost.index:
+        assert table.loc[fname].drop("SQS").sum() == pytest.approx(
+            res.cost.loc[fname, "total_usd"], rel=1e-12
+        )
+    ax = res.plot.cost()
+    drawn = {c.get_label(): [bar.get_width() for bar in c] for c in ax.containers}
+    np.testing.assert_allclose(drawn["managed instances"], table["managed instances"], rtol=1e-12)
+    plt.close(ax.figure)
 
 
 def test_queue_async_and_dlq_views(async_sqs_run: ls.RunResult) -> None:
