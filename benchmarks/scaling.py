@@ -1,6 +1,6 @@
 """Cost of one invocation as the number of live execution environments grows (issue 16, target 2).
 
-    python benchmarks/scaling.py            # 200,000 more invocations per size, medians of 3
+    python benchmarks/scaling.py            # 200,000 more invocations per size, medians of 5
     python benchmarks/scaling.py --quick    # 50,000 more, 1 repeat
 
 Three sizes of the same synchronous function (1-s handlers, Poisson arrivals, keep-alive 600 s,
@@ -58,7 +58,7 @@ def one(sc: ls.Scenario) -> tuple[float, int, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="50,000 invocations, 1 repeat")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     n = 50_000 if args.quick else 200_000
     reps = 1 if args.quick else args.repeats
