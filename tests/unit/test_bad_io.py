@@ -303,6 +303,10 @@ def test_run_out_writes_whole_files_only(tmp_path: Path) -> None:
     assert names == ["cost.parquet", "scenario.yaml", "summary.parquet", "timeseries.parquet"]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_is_one_line_and_exit_130(tmp_path: Path) -> None:
     doc = yaml.safe_load(yaml.safe_dump(SCENARIO))
     doc["horizon_s"] = 1e6
@@ -316,6 +320,10 @@ def test_sigint_is_one_line_and_exit_130(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         env=env,
         text=True,
+        # A test run started in the background of a non-interactive shell (``cmd &``) has
+        # SIGINT ignored, which a child inherits and Python then leaves alone: give the child
+        # the terminal's default, as a user pressing Ctrl-C has it.
+        preexec_fn=_default_sigint if os.name == "posix" else None,
     )
     try:
         time.sleep(6)  # past the imports and into the simulation
