@@ -264,16 +264,16 @@ class FunctionService:
             self.metrics.started(e)
         if pc is not None:
             pc.count_invocation(now, arrival, on_pc=False)
-        w = e  # the environment is its own completion wake-up
+        # the environment is its own completion wake-up
         end = now + init_s + invoke_s
         slots = self._slots
         if end in slots:  # another wake-up at this instant: ordered as SimPy would
-            queue_at(self._times, slots, w, end)
-        else:  # w.at(end), inlined: this runs once per invoke
-            w.when = end
-            w.callbacks = w.armed
-            w.seq = next(self._ids)
-            slots[end] = w
+            queue_at(self._times, slots, e, end)
+        else:  # e.at(end), inlined: this runs once per invoke
+            e.when = end
+            e.callbacks = e.armed
+            e.seq = next(self._ids)
+            slots[end] = e
             heappush(self._times, end)
         return ADMITTED
 
