@@ -225,6 +225,15 @@ def measure(
     """Invocations per CPU second of lambdasim and both baselines, alternating; medians."""
     ours, idio, cb = [], [], []
     n = 0
+    # A run of each at a tenth of the horizon first. lambdasim's first run in a process
+    # imports what it needs (pandas for the results: ~0.8 s of CPU), and the first long run
+    # of any model grows the process's heap (~4 % more CPU, page faults); that is start-up
+    # (benchmarks/startup.py, overhead.py), not throughput. Left in, it made W1's first
+    # sample ~50 % slow, and the median of three the slower of the other two.
+    short = scenario.horizon_s / 10
+    ls.run(scenario.model_copy(update={"horizon_s": short}), progress=False)
+    idiomatic(short)
+    callback(short)
     for _ in range(repeats):
         dt, n = _time(lambda: ls.run(scenario, progress=False).functions["f"]["invocations"])
         ours.append(n / dt)
@@ -233,10 +242,12 @@ def measure(
         dt, m = _time(lambda: callback(scenario.horizon_s))
         cb.append(m / dt)
     o, i, c = statistics.median(ours), statistics.median(idio), statistics.median(cb)
+    pairs = sorted(a / b for a, b in zip(ours, idio, strict=True))
     print(
         f"{name}: lambdasim {o:,.0f} invocations/s, idiomatic SimPy {i:,.0f}/s, "
         f"callback SimPy {c:,.0f}/s; ratios {o / i:.2f}x idiomatic, {o / c:.2f}x callback  "
-        f"(medians of {repeats}; n≈{n:,})",
+        f"(medians of {repeats}; n≈{n:,}; idiomatic ratio of each repeat "
+        f"{pairs[0]:.2f}–{pairs[-1]:.2f}x)",
         flush=True,
     )
     return {
@@ -282,7 +293,7 @@ def peak_rss_mb(horizon_s: float) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="1/10 of the sizes, 1 repeat")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     scale = 0.1 if args.quick else 1.0
     reps = 1 if args.quick else args.repeats

@@ -1,5 +1,5 @@
 """``python -m lambdasim``: the same as the ``lambdasim`` command."""
 
-from lambdasim.cli import main
+from lambdasim._entry import main
 
 main()

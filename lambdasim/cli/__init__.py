@@ -5,7 +5,8 @@ One module per command group, each registering its commands on the app of
 :mod:`~lambdasim.cli.sweep` (sweep, report) and :mod:`~lambdasim.cli.imports` (import
 cloudwatch, azure2019) and :mod:`~lambdasim.cli.validation` (validation). Importing this
 package imports them all, in the order ``--help`` lists them; :func:`main` is the
-console-script entry point (``lambdasim.cli:main``).
+entry point of the console script and ``python -m lambdasim`` (through
+:mod:`lambdasim._entry`, which catches a Ctrl-C while this package imports).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from lambdasim.cli import run as run
 from lambdasim.cli import sweep as sweep
 from lambdasim.cli import validation as validation
 from lambdasim.cli._app import app
+from lambdasim.errors import INTERRUPTED_EXIT, interrupted
 
 # isort: split
 from lambdasim.cli import compare as compare  # registered last: after `validation` in --help
@@ -35,12 +37,12 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _interrupted()
-        sys.exit(130)
+        interrupted()
+        sys.exit(INTERRUPTED_EXIT)
     except SystemExit as exc:
         # Typer turns Ctrl-C into a silent exit 130 (the KeyboardInterrupt is in the chain).
-        if exc.code == 130 and _caused_by_ctrl_c(exc):
-            _interrupted()
+        if exc.code == INTERRUPTED_EXIT and _caused_by_ctrl_c(exc):
+            interrupted()
         raise
 
 
@@ -54,11 +56,3 @@ def _caused_by_ctrl_c(exc: BaseException) -> bool:
         seen.add(id(e))
         e = e.__cause__ or e.__context__
     return False
-
-
-def _interrupted() -> None:
-    """The one line of Ctrl-C."""
-    try:
-        print("lambdasim: interrupted (Ctrl-C)", file=sys.stderr)
-    except (OSError, KeyboardInterrupt):
-        pass  # stderr closed or a second Ctrl-C: the exit code still says it

@@ -15,7 +15,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from importlib.abc import MetaPathFinder
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -307,12 +309,18 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_sigint_is_one_line_and_exit_130(tmp_path: Path) -> None:
+def _long_scenario(tmp: Path) -> Path:
+    """A run of many seconds: still running when the test sends its Ctrl-C."""
     doc = yaml.safe_load(yaml.safe_dump(SCENARIO))
     doc["horizon_s"] = 1e6
     doc["workloads"][0]["arrivals"]["rate_per_s"] = 500
-    sc = tmp_path / "long.yaml"
+    sc = tmp / "long.yaml"
     sc.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return sc
+
+
+def test_sigint_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    sc = _long_scenario(tmp_path)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     p = subprocess.Popen(
         [sys.executable, "-m", "lambdasim", "run", str(sc), "--no-progress"],
@@ -335,4 +343,47 @@ def test_sigint_is_one_line_and_exit_130(tmp_path: Path) -> None:
             p.kill()
     assert p.returncode == 130, err
     assert "Traceback" not in err
+    assert err.strip().splitlines() == ["lambdasim: interrupted (Ctrl-C)"]
+
+
+class _CtrlCOnImport(MetaPathFinder):
+    """Raise KeyboardInterrupt when ``lambdasim.cli`` is imported (Ctrl-C during the imports)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "lambdasim.cli":
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lambdasim import _entry
+
+    for name in [m for m in sys.modules if m == "lambdasim.cli" or m.startswith("lambdasim.cli.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_CtrlCOnImport(), *sys.meta_path])
+    with pytest.raises(SystemExit) as exc:
+        _entry.main()
+    assert exc.value.code == 130
+    assert capsys.readouterr().err.splitlines() == ["lambdasim: interrupted (Ctrl-C)"]
+
+
+def test_sigint_early_in_start_up_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    # 0.3 s after the start the command is importing its modules (~1 s here; on a faster
+    # machine it may have begun the run): either way one line and 130, never a traceback
+    p = subprocess.Popen(
+        [sys.executable, "-m", "lambdasim", "run", str(_long_scenario(tmp_path)), "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint if os.name == "posix" else None,
+    )
+    try:
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        _out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err
     assert err.strip().splitlines() == ["lambdasim: interrupted (Ctrl-C)"]
