@@ -347,13 +347,15 @@ def provisioned_warnings(sc: Scenario, load: dict[str, float]) -> list[ConfigIss
     constant workloads: concurrency is then Poisson with mean A (M/G/∞), and its 99th
     percentile is what PC must cover to leave (almost) no spillover.
     """
-    from scipy import stats
-
     out: list[ConfigIssue] = []
     for name, fn in sc.functions.items():
         pc = fn.provisioned_concurrency
         if pc is None or name not in load:
             continue
+        # imported here, for a function with PC only: scipy takes ~0.5 s to import, which
+        # every `lambdasim run` and `validate` of a scenario without PC paid
+        from scipy import stats
+
         need = int(stats.poisson.ppf(0.99, load[name])) if load[name] > 0 else 0
         flat = pc.initial if not pc.schedule and pc.target_tracking is None else None
         path = f"functions.{name}.provisioned_concurrency"

@@ -80,7 +80,7 @@ def test_cli_help_loads_no_heavy_module() -> None:
     # the console script's own entry point, then which heavy modules it pulled in (on stderr)
     code = (
         "import sys\n"
-        "from lambdasim.cli import main\n"
+        "from lambdasim._entry import main\n"
         "sys.argv = ['lambdasim', '--help']\n"
         "try:\n"
         "    main()\n"
@@ -92,4 +92,25 @@ def test_cli_help_loads_no_heavy_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert "Usage" in out.stdout and "sweep" in out.stdout  # the help was printed
+    assert out.stderr.strip().splitlines()[-1] == "loaded:"
+
+
+def test_run_without_provisioned_concurrency_loads_no_scipy() -> None:
+    # scipy (~0.5 s to import) is needed by the PC advice only; the shipped quickstart has no
+    # PC, so `lambdasim run` of it must not pay for it (the run itself needs pandas)
+    code = (
+        "import sys\n"
+        "from lambdasim._entry import main\n"
+        "sys.argv = ['lambdasim', 'run', 'configs/quickstart.yaml', '--set', 'horizon_s=60']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "print('loaded:', ','.join(m for m in ('scipy', 'matplotlib') if m in sys.modules), "
+        "file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert "quickstart" in out.stdout  # the run happened and printed its summary
     assert out.stderr.strip().splitlines()[-1] == "loaded:"
