@@ -26,7 +26,7 @@ from heapq import heappop, heappush
 from typing import Protocol
 
 from lambdasim.clock import Clock, Wakeup, queue_at, wakeup_queue
-from lambdasim.records import LevelSink, Outcome, OutcomeSink, ThrottleReason, Tracer
+from lambdasim.records import ROW, LevelSink, Outcome, OutcomeSink, ThrottleReason, Tracer
 from lambdasim.service.concurrency import AccountPool, ScalingBucket, Unlimited
 from lambdasim.service.environments import EnvironmentPool, ExecutionEnvironment
 from lambdasim.service.execution import Execution
@@ -40,6 +40,8 @@ ADMITTED = -1
 _RESERVED = int(ThrottleReason.RESERVED_CONCURRENCY)
 _ACCOUNT = int(ThrottleReason.ACCOUNT_CONCURRENCY)
 _SCALING = int(ThrottleReason.SCALING_RATE)
+_pack = ROW.pack_into
+_ROW_SIZE = ROW.size
 _TIMEOUT = int(Outcome.TIMEOUT)
 _ERROR = int(Outcome.ERROR)
 
@@ -119,7 +121,7 @@ class FunctionService:
         #: as the clock's; empty otherwise.
         self._own_times: list[float] = []
         self._rows = metrics.rows
-        self._row_limit = metrics.row_limit
+        self._row_end = metrics.row_end
         ex = execution
         self._handler = ex.handler
         self._uniform = ex.uniform
@@ -313,12 +315,14 @@ class FunctionService:
                 pool.idle.append(e)
         # metrics.finished(e, now), inlined: one row in the sink's buffer (OutcomeSink.rows)
         caller = e.caller
-        rows = self._rows
-        rows.extend((e.start, e.arrival, now, e.invoke_s, e.outcome, caller is not None))
+        metrics = self.metrics
+        at = metrics.row_at
+        _pack(self._rows, at, e.start, e.arrival, now, e.invoke_s, e.outcome, caller is not None)
+        metrics.row_at = at = at + _ROW_SIZE
         if e.cold:
-            self.metrics.finished_cold(e)
-        if len(rows) >= self._row_limit:
-            self.metrics.flush()
+            metrics.finished_cold(e)
+        if at >= self._row_end:
+            metrics.flush()
         if self.tracer is not None:
             self.tracer.record(self.name, e, now, e.outcome, e.invoke_s)
         if caller is not None:

@@ -32,7 +32,7 @@ from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.clock import next_time, queue_at
-from lambdasim.records import Outcome
+from lambdasim.records import ROW, Outcome
 from lambdasim.rng import values
 from lambdasim.service.invoke import ADMITTED
 
@@ -112,6 +112,8 @@ def run_arrivals(
     rc = fn.reserved
     metrics = fn.metrics
     rows = fn._rows
+    pack = ROW.pack_into  # one row: six doubles converted and written in C
+    row_size = ROW.size
     durations = values(fn._handler)  # next(durations) is handler(), one call less
     uniform = fn._uniform
     error_rate = fn._error_rate
@@ -130,13 +132,15 @@ def run_arrivals(
     drain = fn._drain
     invoke = fn.invoke
     throttled = door.throttled
-    # The concurrency level, the account's busy count, the quota's room and the rows left
-    # before a flush live in locals; they are written back before any call that reads them
-    # (the general drain, the general invoke, the door's slow path) and on return.
+    row_end = fn._row_end
+    # The concurrency level, the account's busy count, the quota's room and the row buffer's
+    # write position live in locals; they are written back before any call that reads them
+    # (the general drain, the general invoke, the door's slow path) and on return. The write
+    # position must be: a call that finishes an invoke packs its row at ``metrics.row_at``.
     n, s, smax, edge = level.n, level.s, level.smax, level.edge
     busy, capacity = account.busy, account.capacity
     left = rate.left
-    room = (fn._row_limit - len(rows)) // 6
+    at = metrics.row_at
 
     now = w.when
     cur = w.seq
@@ -151,12 +155,13 @@ def run_arrivals(
                 if e.__class__ is list:  # several at one instant (rare): the general drain
                     level.n, level.s, level.smax, account.busy = n, s, smax, busy
                     rate.left = left
+                    metrics.row_at = at
                     sim.set_now(now)
                     drain(now, cur)
                     n, s, smax, edge = level.n, level.s, level.smax, level.edge
                     busy = account.busy
                     idle = pool.idle
-                    room = (fn._row_limit - len(rows)) // 6
+                    at = metrics.row_at
                     break
                 if t == now and e.seq > cur:
                     break
@@ -186,13 +191,14 @@ def run_arrivals(
                     if deadline < e.heap_at:
                         pool.push(e, deadline)
                     idle.append(e)
-                rows.extend((e.start, e.arrival, t, e.invoke_s, e.outcome, 0.0))  # no caller
+                pack(rows, at, e.start, e.arrival, t, e.invoke_s, e.outcome, 0.0)  # no caller
+                at += row_size
                 if e.cold:
                     metrics.finished_cold(e)
-                room -= 1
-                if not room:
+                if at >= row_end:
+                    metrics.row_at = at
                     metrics.flush()
-                    room = (fn._row_limit - len(rows)) // 6
+                    at = metrics.row_at
                 if tracer is not None:
                     tracer.record(name, e, t, e.outcome, e.invoke_s)
                 t = own[0]
@@ -215,6 +221,7 @@ def run_arrivals(
             if e is None:
                 level.n, level.s, level.smax, account.busy = n, s, smax, busy
                 rate.left = left
+                metrics.row_at = at
                 sim.set_now(now)
                 sim.cur_seq = cur
                 if invoke(now, now) != ADMITTED:
@@ -222,6 +229,7 @@ def run_arrivals(
                 n, s, smax, edge = level.n, level.s, level.smax, level.edge
                 busy = account.busy
                 idle = pool.idle
+                at = metrics.row_at
                 limit = next_time(sim)
             else:
                 e.busy = True
@@ -264,6 +272,7 @@ def run_arrivals(
         else:  # a window to open, or the quota used up: the door decides
             level.n, level.s, level.smax, account.busy = n, s, smax, busy
             rate.left = left
+            metrics.row_at = at
             sim.set_now(now)
             sim.cur_seq = cur
             door.attempt(now, now, 1)
@@ -271,7 +280,7 @@ def run_arrivals(
             busy = account.busy
             idle = pool.idle
             left = rate.left
-            room = (fn._row_limit - len(rows)) // 6
+            at = metrics.row_at
             limit = next_time(sim)
         if nxt < limit:  # strictly first: the clock would run it at once, with the next id
             now = nxt
@@ -284,6 +293,7 @@ def run_arrivals(
     # at the last arrival with its id
     level.n, level.s, level.smax, account.busy = n, s, smax, busy
     rate.left = left
+    metrics.row_at = at
     sim.set_now(now)
     sim.cur_seq = cur
     w.when = now
