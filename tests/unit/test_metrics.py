@@ -97,3 +97,38 @@ def test_histogram_memory_is_bounded_by_its_buffer() -> None:
     exact = LogHistogram()
     exact.add_many(values)
     assert h.quantiles([0.5, 0.99]) == exact.quantiles([0.5, 0.99])
+
+
+def test_row_buffer_folds_every_row_across_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    # rows are packed into a fixed buffer of BATCH rows and folded when it fills and at close:
+    # with a 4-row buffer, 10 invokes cross it twice and leave 2 for close; every counter must
+    # equal the exact arithmetic over all 10 (durations are multiples of 1/8 s: exact sums)
+    from types import SimpleNamespace
+
+    from lambdasim.metrics.function import FunctionMetrics
+
+    monkeypatch.setattr(FunctionMetrics, "BATCH", 4)
+    m = FunctionMetrics("f", Periods(100.0, 10.0))
+    assert m.row_end == 4 * 48  # six float64 per row
+    invokes = []
+    for i in range(10):
+        e = SimpleNamespace(
+            start=10.0 * i, arrival=10.0 * i, invoke_s=0.125 * (i + 1),
+            outcome=1 if i == 3 else 0, caller=None if i % 2 else object(),
+            cold=False,
+        )  # fmt: skip
+        invokes.append(e)
+        m.finished(e, e.start + e.invoke_s)
+        assert m.row_at == 48 * ((i + 1) % 4)  # folded at 4 and 8 rows
+    m.close(100.0)
+    assert m.row_at == 0
+    assert m.started_n == 10
+    assert m.duration_sum == sum(e.invoke_s for e in invokes)  # 6.875, exact
+    sync = [e for e in invokes if e.caller is None]
+    assert m.outcomes[:3] == [sum(e.outcome == k for e in sync) for k in range(3)]
+    assert m.source_outcomes == [sum(e.outcome == k for e in invokes if e.caller) for k in range(3)]
+    ok = [e for e in sync if e.outcome == 0]
+    assert m.latency_sum == sum(e.invoke_s for e in ok)
+    assert m.billed_ms == sum(math.ceil(e.invoke_s * 1000) for e in invokes)
+    assert m.duration.count == 10 and m.latency.count == len(ok)
+    assert list(m.ts_finished) == [1] * 10  # one finished invoke started in each 10-s period
