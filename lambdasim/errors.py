@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["LambdasimError", "interrupted"]
+__all__ = ["INTERRUPTED_EXIT", "LambdasimError", "interrupted"]
 
 #: Exit code of a run stopped by Ctrl-C (128 + SIGINT, as a shell reports it).
 INTERRUPTED_EXIT = 130

@@ -135,8 +135,9 @@ def run_arrivals(
     row_end = fn._row_end
     # The concurrency level, the account's busy count, the quota's room and the row buffer's
     # write position live in locals; they are written back before any call that reads them
-    # (the general drain, the general invoke, the door's slow path) and on return. The write
-    # position must be: a call that finishes an invoke packs its row at ``metrics.row_at``.
+    # (the general drain, the general invoke, the door's slow path) and on return. For the write
+    # position this is needed, not just tidy: a call that finishes an invoke packs its row at
+    # ``metrics.row_at``, and a stale local would write over it.
     n, s, smax, edge = level.n, level.s, level.smax, level.edge
     busy, capacity = account.busy, account.capacity
     left = rate.left

@@ -319,14 +319,13 @@ def _long_scenario(tmp: Path) -> Path:
     return sc
 
 
-def test_sigint_is_one_line_and_exit_130(tmp_path: Path) -> None:
-    sc = _long_scenario(tmp_path)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def _ctrl_c(scenario: Path, after_s: float) -> tuple[int, str]:
+    """(exit status, stderr) of ``lambdasim run scenario`` sent SIGINT ``after_s`` after start."""
     p = subprocess.Popen(
-        [sys.executable, "-m", "lambdasim", "run", str(sc), "--no-progress"],
+        [sys.executable, "-m", "lambdasim", "run", str(scenario), "--no-progress"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         text=True,
         # A test run started in the background of a non-interactive shell (``cmd &``) has
         # SIGINT ignored, which a child inherits and Python then leaves alone: give the child
@@ -334,14 +333,19 @@ def test_sigint_is_one_line_and_exit_130(tmp_path: Path) -> None:
         preexec_fn=_default_sigint if os.name == "posix" else None,
     )
     try:
-        time.sleep(6)  # past the imports and into the simulation
-        assert p.poll() is None, p.communicate()
+        time.sleep(after_s)
+        assert p.poll() is None, p.communicate()  # still running: the signal interrupts it
         p.send_signal(signal.SIGINT)
         _out, err = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
             p.kill()
-    assert p.returncode == 130, err
+    return p.returncode, err
+
+
+def test_sigint_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    code, err = _ctrl_c(_long_scenario(tmp_path), 6.0)  # past the imports, into the simulation
+    assert code == 130, err
     assert "Traceback" not in err
     assert err.strip().splitlines() == ["lambdasim: interrupted (Ctrl-C)"]
 
@@ -371,19 +375,6 @@ def test_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130(
 def test_sigint_early_in_start_up_is_one_line_and_exit_130(tmp_path: Path) -> None:
     # 0.3 s after the start the command is importing its modules (~1 s here; on a faster
     # machine it may have begun the run): either way one line and 130, never a traceback
-    p = subprocess.Popen(
-        [sys.executable, "-m", "lambdasim", "run", str(_long_scenario(tmp_path)), "--no-progress"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_default_sigint if os.name == "posix" else None,
-    )
-    try:
-        time.sleep(0.3)
-        p.send_signal(signal.SIGINT)
-        _out, err = p.communicate(timeout=60)
-    finally:
-        if p.poll() is None:
-            p.kill()
-    assert p.returncode == 130, err
+    code, err = _ctrl_c(_long_scenario(tmp_path), 0.3)
+    assert code == 130, err
     assert err.strip().splitlines() == ["lambdasim: interrupted (Ctrl-C)"]

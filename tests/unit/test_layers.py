@@ -76,41 +76,35 @@ def test_import_lambdasim_loads_neither_scipy_nor_matplotlib() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_cli_help_loads_no_heavy_module() -> None:
-    # the console script's own entry point, then which heavy modules it pulled in (on stderr)
+def _cli_loads(argv: list[str], heavy: tuple[str, ...]) -> tuple[str, str]:
+    """(stdout, the modules of ``heavy`` loaded) of the console script's entry point run with
+    ``argv`` in a fresh interpreter (the list is printed last, on stderr)."""
     code = (
         "import sys\n"
         "from lambdasim._entry import main\n"
-        "sys.argv = ['lambdasim', '--help']\n"
+        f"sys.argv = ['lambdasim', *{argv!r}]\n"
         "try:\n"
         "    main()\n"
         "except SystemExit as exc:\n"
         "    assert exc.code in (0, None), exc.code\n"
-        f"print('loaded:', ','.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+        f"print('loaded:', ','.join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
-    assert "Usage" in out.stdout and "sweep" in out.stdout  # the help was printed
-    assert out.stderr.strip().splitlines()[-1] == "loaded:"
+    return out.stdout, out.stderr.strip().splitlines()[-1].removeprefix("loaded:").strip()
+
+
+def test_cli_help_loads_no_heavy_module() -> None:
+    stdout, loaded = _cli_loads(["--help"], HEAVY)
+    assert "Usage" in stdout and "sweep" in stdout  # the help was printed
+    assert loaded == ""
 
 
 def test_run_without_provisioned_concurrency_loads_no_scipy() -> None:
     # scipy (~0.5 s to import) is needed by the PC advice only; the shipped quickstart has no
     # PC, so `lambdasim run` of it must not pay for it (the run itself needs pandas)
-    code = (
-        "import sys\n"
-        "from lambdasim._entry import main\n"
-        "sys.argv = ['lambdasim', 'run', 'configs/quickstart.yaml', '--set', 'horizon_s=60']\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code in (0, None), exc.code\n"
-        "print('loaded:', ','.join(m for m in ('scipy', 'matplotlib') if m in sys.modules), "
-        "file=sys.stderr)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert "quickstart" in out.stdout  # the run happened and printed its summary
-    assert out.stderr.strip().splitlines()[-1] == "loaded:"
+    argv = ["run", "configs/quickstart.yaml", "--set", "horizon_s=60"]
+    stdout, loaded = _cli_loads(argv, ("scipy", "matplotlib"))
+    assert "quickstart" in stdout  # the run happened and printed its summary
+    assert loaded == ""
